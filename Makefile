@@ -29,7 +29,9 @@ ALL_CFLAGS   = $(WARN) -D_POSIX_C_SOURCE=200809L -fPIC -Iinclude $(DEPS_CFLAGS) 
 
 PREFIX       ?= /usr/local
 INSTALL_CMOD ?= $(shell $(PKG_CONFIG) --variable=INSTALL_CMOD $(LUA_PC) 2>/dev/null || echo $(PREFIX)/lib/lua/$(LUA_VERSION))
-PLUGIN_DIR   ?= $(PREFIX)/lib/prosody-modules/mod_s2s_auth_dane
+# Prosody finds the module through plugin_paths = { "$(PREFIX)/lib/prosody/modules" };
+# the Lua C module sits next to it, one build per Lua version (lib/<version>/xdane.so).
+PLUGIN_DIR   ?= $(PREFIX)/lib/prosody/modules/mod_s2s_auth_dane
 
 CORE_SRC := $(wildcard src/*.c)
 CORE_OBJ := $(CORE_SRC:src/%.c=$(B)/obj/%.o)
@@ -49,8 +51,8 @@ LIB  := $(B)/libxdane.a
 LMOD := $(LB)/xdane.so
 CLI  := $(B)/xmpp-dane
 
-.PHONY: all lua-all check check-asan test deps bench install clean lint
-all: $(LIB) $(LMOD) $(CLI) $(TEST_BIN) $(TOOL_BIN) $(BENCH_BIN)
+.PHONY: all lua-all check check-asan test deps build-deps bench install uninstall clean lint
+all: build-deps $(LIB) $(LMOD) $(CLI) $(TEST_BIN) $(TOOL_BIN) $(BENCH_BIN)
 
 $(B)/obj/%.o: src/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -87,8 +89,11 @@ $(B)/bench/%: tests/bench/%.c $(LIB) $(HEADERS)
 lua-all:
 	@for v in 5.1 5.2 5.3 5.4; do $(MAKE) --no-print-directory LUA_VERSION=$$v $(B)/$$v/xdane.so || exit 1; done
 
+build-deps:
+	@tests/deps.sh build
+
 deps:
-	@tests/deps.sh
+	@tests/deps.sh test
 
 check: deps
 	$(MAKE) --no-print-directory all lua-all
@@ -102,12 +107,18 @@ bench: deps
 	$(MAKE) --no-print-directory all lua-all
 	tests/bench/run.sh
 
-install: all
-	@for f in lua/*.lua; do luac$(LUA_VERSION) -p $$f 2>/dev/null || lua$(LUA_VERSION) -e "assert(loadfile('$$f'))" || exit 1; done
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PLUGIN_DIR) $(DESTDIR)$(INSTALL_CMOD)
+install: all lua-all
+	@for f in lua/*.lua; do lua5.4 -e "assert(loadfile('$$f'))" || exit 1; done
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PLUGIN_DIR)
 	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/xmpp-dane
 	install -m 644 lua/*.lua $(DESTDIR)$(PLUGIN_DIR)/
-	install -m 755 $(LMOD) $(DESTDIR)$(INSTALL_CMOD)/xdane.so
+	@for v in 5.1 5.2 5.3 5.4; do \
+		install -d $(DESTDIR)$(PLUGIN_DIR)/lib/$$v && \
+		install -m 755 $(B)/$$v/xdane.so $(DESTDIR)$(PLUGIN_DIR)/lib/$$v/xdane.so || exit 1; \
+	done
+
+uninstall:
+	rm -rf $(DESTDIR)$(PLUGIN_DIR) $(DESTDIR)$(PREFIX)/bin/xmpp-dane
 
 lint:
 	cppcheck --quiet --enable=warning,portability -Iinclude src

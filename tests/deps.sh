@@ -1,19 +1,25 @@
 #!/bin/sh
-# deps.sh - make sure the Debian 12 packages the build and tests need are present.
-# As root, missing packages are installed (without starting their services);
-# otherwise the missing ones are named and the script fails.
-PKGS="build-essential pkgconf libssl-dev openssl libgetdns-dev getdns-utils
-liblua5.1-0-dev liblua5.2-dev liblua5.3-dev liblua5.4-dev lua5.1 lua5.2 lua5.3 lua5.4
-prosody lua-sec lua-unbound nsd unbound ldnsutils knot-dnsutils go-sendxmpp
-valgrind iproute2 procps"
+# deps.sh - make sure the Debian 12 packages we need are present.
+#
+#   deps.sh build   only name what the build lacks (used by plain `make`)
+#   deps.sh test    build + test packages; as root, install the missing ones
+#                   without starting their services (used by make check/bench)
+BUILD_PKGS="gcc make libc6-dev pkgconf libssl-dev libgetdns-dev
+liblua5.1-0-dev liblua5.2-dev liblua5.3-dev liblua5.4-dev"
+TEST_PKGS="openssl getdns-utils lua5.1 lua5.2 lua5.3 lua5.4 prosody lua-sec lua-unbound
+lua-socket nsd unbound ldnsutils knot-dnsutils go-sendxmpp valgrind iproute2 procps"
+mode="${1:-test}"
+PKGS="$BUILD_PKGS"
+[ "$mode" = test ] && PKGS="$BUILD_PKGS $TEST_PKGS"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0
-if [ "$(id -u)" != 0 ]; then
+if [ "$mode" != test ] || [ "$(id -u)" != 0 ]; then
 	echo "missing Debian packages:$missing" >&2
 	echo "install them with: sudo apt-get install --no-install-recommends$missing" >&2
+	[ "$mode" = test ] && echo "(make check installs them itself when run as root)" >&2
 	exit 1
 fi
 echo "installing:$missing"
