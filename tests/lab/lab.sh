@@ -1,0 +1,257 @@
+#!/bin/bash
+# lab.sh - the hermetic DNSSEC lab: NSD (authoritative for a private signed
+# tree), Unbound (validating forwarder) and three misbehaving DNS servers
+# (build/tools/dnsproxy), all on loopback ports from env.sh.
+#
+#   tests/lab/lab.sh start    wipe $XDANE_LAB_DIR, generate PKI, keys and zones,
+#                             start the servers, check every expected status
+#   tests/lab/lab.sh stop     stop what start started; nonzero if any remains
+#   tests/lab/lab.sh status   which servers run; nonzero unless all do
+#
+# XDANE_LAB_BENCH=1 adds the 1000 zNNNN.bench.example zones for benchmarks.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+# shellcheck source=env.sh
+. "$here/env.sh"
+L=$XDANE_LAB_DIR
+A=$XDANE_DNS_ADDR
+PROXY="$root/${XDANE_BUILD:-build}/tools/dnsproxy"
+DAEMONS="nsd unbound delay dead refuse"
+
+# die MESSAGE - fail; a start that fails halfway leaves nothing running
+die() {
+	echo "lab.sh: $*" >&2
+	[ "${starting:-0}" = 1 ] && { starting=0; do_stop >&2; }
+	exit 1
+}
+
+# port_busy PORT - true if something listens on PORT (TCP or UDP, any address)
+port_busy() {
+	[ -n "$(ss -Hlntu "sport = :$1" 2>/dev/null)" ] && return 0
+	# Fallback where ss cannot see sockets: a TCP connect probe.
+	(exec 3<>"/dev/tcp/$A/$1") 2>/dev/null
+}
+
+# pid_of NAME - pid recorded for daemon NAME, empty if none
+pid_of() { cat "$L/$1.pid" 2>/dev/null | head -1 | tr -dc 0-9; }
+
+# alive PID - true while process PID exists (and is not a zombie)
+alive() {
+	[ -n "$1" ] && kill -0 "$1" 2>/dev/null || return 1
+	! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
+# wait_answer PORT NAME TYPE TRIES - poll with kdig until the server answers
+wait_answer() {
+	local i=0
+	while [ $i -lt "$4" ]; do
+		kdig +time=1 +retry=0 "@$A" -p "$1" "$2" "$3" 2>/dev/null | grep -q 'status: ' && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+write_nsd_conf() {
+	{
+		cat <<-EOF
+		server:
+		  ip-address: $A@$XDANE_NSD_PORT
+		  port: $XDANE_NSD_PORT
+		  do-ip4: yes
+		  do-ip6: no
+		  username: ""
+		  chroot: ""
+		  database: ""
+		  zonesdir: "$L/zones"
+		  zonelistfile: "$L/nsd.zonelist"
+		  xfrdfile: "$L/nsd.xfrd.state"
+		  xfrdir: "$L/nsd.xfr"
+		  pidfile: "$L/nsd.pid"
+		  logfile: "$L/nsd.log"
+		  server-count: 1
+		  verbosity: 1
+		  hide-version: yes
+		  refuse-any: no
+		  tcp-count: 256
+		remote-control:
+		  control-enable: no
+		EOF
+		while read -r name file; do
+			printf 'zone:\n  name: "%s"\n  zonefile: "%s"\n' "$name" "$file"
+		done <"$L/zones.list"
+	} >"$L/nsd.conf"
+	nsd-checkconf "$L/nsd.conf" || die "nsd-checkconf failed for $L/nsd.conf"
+}
+
+write_unbound_conf() {
+	cat >"$L/unbound.conf" <<-EOF
+	server:
+	  interface: $A@$XDANE_RESOLVER_PORT
+	  port: $XDANE_RESOLVER_PORT
+	  do-ip4: yes
+	  do-ip6: no
+	  do-udp: yes
+	  do-tcp: yes
+	  do-daemonize: yes
+	  username: ""
+	  chroot: ""
+	  directory: "$L"
+	  pidfile: "$L/unbound.pid"
+	  logfile: "$L/unbound.log"
+	  use-syslog: no
+	  verbosity: 1
+	  val-log-level: 2
+	  num-threads: 1
+	  so-reuseport: no
+	  outgoing-interface: $A
+	  access-control: 127.0.0.0/8 allow
+	  # Unbound never queries 127.0.0.0/8 unless told to; every lab server is there.
+	  do-not-query-localhost: no
+	  module-config: "validator iterator"
+	  trust-anchor-file: "$L/root.ds"
+	  trust-anchor-signaling: no
+	  root-key-sentinel: no
+	  harden-referral-path: no
+	  qname-minimisation: no
+	  # Failures and denials must not linger between test cases.
+	  cache-max-negative-ttl: 5
+	  val-bogus-ttl: 5
+	  infra-host-ttl: 10
+	  infra-cache-max-rtt: 2000
+	  # Bursts of a thousand lookups (benchmarks, concurrency tests).
+	  num-queries-per-thread: 4096
+	  outgoing-range: 8192
+	  jostle-timeout: 1000
+	remote-control:
+	  control-enable: no
+	# Everything goes to the lab's NSD; nothing can reach the real root.
+	forward-zone:
+	  name: "."
+	  forward-addr: $A@$XDANE_NSD_PORT
+	forward-zone:
+	  name: "slow.example"
+	  forward-addr: $A@$XDANE_DELAY_PORT
+	forward-zone:
+	  name: "dead.example"
+	  forward-addr: $A@$XDANE_DEAD_PORT
+	forward-zone:
+	  name: "refused.example"
+	  forward-addr: $A@$XDANE_REFUSE_PORT
+	EOF
+	unbound-checkconf "$L/unbound.conf" >/dev/null || die "unbound-checkconf failed for $L/unbound.conf"
+}
+
+# getdns_status NAME TYPE [TIMEOUT_MS] - "STATUS DETAIL" as a validating stub sees it
+getdns_status() {
+	local out
+	out=$(getdns_query -s -t "${3:-4000}" -f "$XDANE_TRUST_ANCHOR" "@$A@$XDANE_RESOLVER_PORT" \
+		+dnssec_return_status +dnssec_return_all_statuses "$1" "$2" 2>&1)
+	"$here/classify.sh" "$2" <<<"$out"
+}
+
+# verify - the statuses every other test relies on
+verify() {
+	local bad=0 got want name type
+	while read -r name type want; do
+		got=$(getdns_status "$name" "$type")
+		if [ "$got" != "$want" ]; then
+			echo "lab.sh: $name $type: expected '$want', got '$got'" >&2
+			bad=1
+		fi
+	done <<-EOF
+	_5269._tcp.xmpp.a.example TLSA secure records
+	_xmpp-server._tcp.b.example SRV secure records
+	_5269._tcp.xmpp.insecure.example TLSA insecure records
+	_5269._tcp.xmpp.bogus.example TLSA bogus records
+	_5269._tcp.xmpp.badsig.example TLSA bogus records
+	_5269._tcp.xmpp.expired.example TLSA bogus records
+	nonexistent.a.example A secure nxdomain
+	EOF
+	return $bad
+}
+
+# start_daemons - NSD, unbound and the proxies; stdio never tied to our caller
+start_daemons() {
+	nsd -c "$L/nsd.conf" </dev/null >>"$L/nsd.log" 2>&1 || die "nsd failed to start, see $L/nsd.log"
+	unbound -c "$L/unbound.conf" </dev/null >>"$L/unbound.log" 2>&1 || die "unbound failed to start, see $L/unbound.log"
+}
+
+do_start() {
+	local p t0 zones
+	t0=$(date +%s.%N)
+	for p in "$XDANE_NSD_PORT" "$XDANE_RESOLVER_PORT" "$XDANE_DELAY_PORT" "$XDANE_DEAD_PORT" "$XDANE_REFUSE_PORT"; do
+		port_busy "$p" && die "port $p on $A is already in use (set XDANE_*_PORT in the environment, see tests/lab/env.sh)"
+	done
+	for p in nsd unbound kdig getdns_query ldns-signzone ldns-keygen ldns-key2ds openssl; do
+		command -v "$p" >/dev/null || die "$p not found (run tests/deps.sh)"
+	done
+	# Never wipe something that is not a lab directory.
+	if [ -e "$L" ] && [ ! -e "$L/.xdane-lab" ] && [ -n "$(ls -A "$L" 2>/dev/null)" ]; then
+		die "$L exists and is not a lab directory; refusing to wipe it"
+	fi
+	do_stop >/dev/null 2>&1
+	starting=1
+	rm -rf "$L"
+	mkdir -p "$L" || die "cannot create $L"
+	touch "$L/.xdane-lab"
+	zones="a.example b.example ta.example ee0.example wrong.example notlsa.example insecure.example
+	bogus.example badsig.example expired.example"
+	# shellcheck disable=SC2086
+	"$here/pki.sh" $zones || die "PKI generation failed"
+	"$here/zones.sh" || die "zone generation failed"
+	write_nsd_conf
+	write_unbound_conf
+	start_daemons
+	wait_answer "$XDANE_NSD_PORT" . SOA 50 || die "NSD does not answer on $A@$XDANE_NSD_PORT, see $L/nsd.log"
+	wait_answer "$XDANE_RESOLVER_PORT" . SOA 50 || die "unbound does not answer on $A@$XDANE_RESOLVER_PORT, see $L/unbound.log"
+	verify || die "the lab does not answer as designed (see above)"
+	env | grep '^XDANE_' | sort >"$L/env.txt"
+	printf 'lab.sh: lab up in %s (%.1f s)\n' "$L" "$(echo "$(date +%s.%N) - $t0" | bc 2>/dev/null || echo 0)"
+}
+
+do_stop() {
+	local d p pids="" rc=0 i stray
+	for d in $DAEMONS; do
+		p=$(pid_of "$d")
+		alive "$p" && kill -TERM "$p" 2>/dev/null && pids="$pids $d:$p"
+	done
+	for dp in $pids; do
+		d=${dp%%:*} p=${dp#*:} i=0
+		while alive "$p" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+		if alive "$p"; then
+			echo "lab.sh: $d (pid $p) did not exit on TERM within 10 s; killing it" >&2
+			kill -KILL "$p" 2>/dev/null
+			rc=1
+		fi
+	done
+	for d in $DAEMONS; do rm -f "$L/$d.pid"; done
+	# Children (NSD's server and xfrd, proxy helpers) name the lab directory.
+	sleep 0.05
+	stray=$(for p in $(pgrep -f -- "$L/" 2>/dev/null); do
+		case $(ps -o comm= -p "$p" 2>/dev/null) in nsd|unbound|dnsproxy) echo "$p" ;; esac
+	done)
+	if [ -n "$stray" ]; then
+		echo "lab.sh: processes still running after stop: $(echo $stray)" >&2
+		ps -o pid=,args= -p "$(echo $stray | tr ' ' ,)" >&2 2>/dev/null
+		rc=1
+	fi
+	return $rc
+}
+
+do_status() {
+	local d p rc=0
+	for d in $DAEMONS; do
+		p=$(pid_of "$d")
+		if alive "$p"; then echo "$d running (pid $p)"; else echo "$d not running"; rc=1; fi
+	done
+	return $rc
+}
+
+case "${1:-}" in
+start) do_start ;;
+stop) do_stop ;;
+status) do_status ;;
+*) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac
