@@ -86,7 +86,8 @@ char *xdane_tlsa_format(const xdane_tlsa *rec);
  */
 int xdane_usage_from_name(const char *name);
 
-/* xdane_usage_name - RFC 7218 acronym of a usage ("PKIX-TA" for 0), or "usage-N". */
+/* xdane_usage_name - RFC 7218 acronym of a usage ("PKIX-TA" for 0, "PrivCert"
+ * for 255), "unassigned" for any other number. Always a static string. */
 const char *xdane_usage_name(int usage);
 
 /*

@@ -67,7 +67,8 @@ typedef struct xdane_result {
 	int usable;          /* number of usable records */
 	int record;          /* index into records of the matched record, or -1 */
 	int usage;           /* usage of the matched record, or -1 */
-	int depth;           /* chain depth of the match (0 = leaf), or -1 */
+	int depth;           /* chain depth of the match (0 = leaf), or -1; for a bare
+	                        2 1 0 key, the depth its anchor would occupy */
 	int x509_error;      /* OpenSSL verify error code, 0 if none */
 	char detail[160];    /* human-readable reason or match description */
 } xdane_result;
