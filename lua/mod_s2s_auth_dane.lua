@@ -404,10 +404,12 @@ local function judge(session, facts)
 			return { class = "mismatch", refuse = true, detail = "no certificate presented",
 				text = "No certificate presented, but DANE TLSA records are published for " .. facts.domain };
 		end
-		local ok, reason, info = verifier:verify({
+		-- pcall: a raising verifier must end in a refusal, never in a stuck runner
+		local pok, ok, reason, info = pcall(verifier.verify, verifier, {
 			records = records, chain = chain, names = facts.names, uses = uses,
 			role = session.direction == "outgoing" and "server" or "client",
 		});
+		if not pok then ok, reason = nil, ok; end
 		if ok then
 			local detail = ("%s record %s at depth %d"):format(reason.usage_name or xdane.usage_name(reason.usage),
 				tostring(reason.record or reason.text), reason.depth or 0);
@@ -554,6 +556,21 @@ local function on_features(event)
 	if not v then return true; end
 	if v.refuse or v.tls then
 		refuse(session, { class = "no TLS", text = v.text or ("Encryption is required: DANE TLSA records are published for " .. session.to_host) });
+		return true;
+	end
+end
+
+-- Incoming dialback on a stream that skipped TLS, from a domain with TLSA
+-- (RFC 7673 s4.1): refuse before mod_dialback (priority 0) verifies the key.
+local function on_dialback_result(event)
+	local session, stanza = event.origin, event.stanza;
+	if session.type ~= "s2sin_unauthed" or session.secure then return; end
+	local domain = stanza.attr and stanza.attr.from;
+	if not domain then return; end
+	local v = verdict_for(session, domain);
+	if not v then return true; end
+	if v.refuse or v.tls then
+		refuse(session, { class = "no TLS", text = v.text or ("Encryption is required: DANE TLSA records are published for " .. domain) });
 		return true;
 	end
 end
@@ -720,7 +737,9 @@ end
 
 local resolvers_service = require "net.resolvers.service";
 local resolvers_chain = require "net.resolvers.chain";
-local original_service_new = resolvers_service.new;
+-- kept on the shared table, so a module instance that was never unloaded cannot
+-- make a reloaded one wrap its wrapper
+local original_service_new = rawget(resolvers_service, "dane_original_new") or resolvers_service.new;
 
 if has_pre_connect then
 	-- 0.12.4+ and 13: replace the resolver mod_s2s built for this session.
@@ -743,6 +762,7 @@ if has_pre_connect then
 else
 	-- 0.12.0-0.12.3 fire no s2sout-pre-connect; mod_s2s calls service.new() through
 	-- the shared module table at connect time, so wrap it while we are loaded.
+	resolvers_service.dane_original_new = original_service_new;
 	resolvers_service.new = function (hostname, service, conn_type, extra)
 		if (service == "xmpp-server" or service == "xmpps-server") and type(hostname) == "string" and not is_ip(hostname) then
 			return new_dane_resolver(hostname, service, conn_type, extra);
@@ -758,6 +778,7 @@ function module.add_host(host_module)
 	end, 1000);
 	host_module:hook("s2s-authenticated", on_authenticated, 10);
 	host_module:hook("stanza/http://etherx.jabber.org/streams:features", on_features, 600);
+	host_module:hook("stanza/jabber:server:dialback:result", on_dialback_result, 1000);
 end
 
 ---------------------------------------------------------------------------
@@ -815,8 +836,9 @@ shell_env.dane = {
 };
 
 function module.unload()
-	if not has_pre_connect and resolvers_service.new ~= original_service_new then
+	if not has_pre_connect then
 		resolvers_service.new = original_service_new;
+		resolvers_service.dane_original_new = nil;
 	end
 	shell_env.dane = nil;
 	for _, st in pairs(states) do
