@@ -14,6 +14,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 # shellcheck source=env.sh
 . "$here/env.sh"
+# shellcheck source=dnscheck.sh
+. "$here/dnscheck.sh"
 L=$XDANE_LAB_DIR
 A=$XDANE_DNS_ADDR
 PROXY="$root/${XDANE_BUILD:-build}/tools/dnsproxy"
@@ -119,8 +121,16 @@ write_unbound_conf() {
 	  cache-max-negative-ttl: 5
 	  val-bogus-ttl: 5
 	  infra-host-ttl: 10
-	  infra-cache-max-rtt: 2000
+	  # Above the delaying proxy's delay, or slow.example could never answer.
+	  infra-cache-max-rtt: $((XDANE_DNS_DELAY_MS * 2 + 1000))
+	  # Debian's unbound 1.17.1 drops the reply to any query that took longer
+	  # than discard-timeout (1.9 s), and limits replies waiting per client
+	  # address to wait-limit (1000): slow.example and the 1000-lookup tests
+	  # would silently time out.
+	  discard-timeout: 0
+	  wait-limit: 0
 	  # Bursts of a thousand lookups (benchmarks, concurrency tests).
+	  so-rcvbuf: 4m
 	  num-queries-per-thread: 4096
 	  outgoing-range: 8192
 	  jostle-timeout: 1000
@@ -143,14 +153,6 @@ write_unbound_conf() {
 	unbound-checkconf "$L/unbound.conf" >/dev/null || die "unbound-checkconf failed for $L/unbound.conf"
 }
 
-# getdns_status NAME TYPE [TIMEOUT_MS] - "STATUS DETAIL" as a validating stub sees it
-getdns_status() {
-	local out
-	out=$(getdns_query -s -t "${3:-4000}" -f "$XDANE_TRUST_ANCHOR" "@$A@$XDANE_RESOLVER_PORT" \
-		+dnssec_return_status +dnssec_return_all_statuses "$1" "$2" 2>&1)
-	"$here/classify.sh" "$2" <<<"$out"
-}
-
 # verify - the statuses every other test relies on
 verify() {
 	local bad=0 got want name type
@@ -168,14 +170,46 @@ verify() {
 	_5269._tcp.xmpp.badsig.example TLSA bogus records
 	_5269._tcp.xmpp.expired.example TLSA bogus records
 	nonexistent.a.example A secure nxdomain
+	_5269._tcp.xmpp.refused.example TLSA indeterminate servfail
 	EOF
+	# The misbehaving servers, asked directly.
+	kdig +time=1 +retry=0 "@$A" -p "$XDANE_REFUSE_PORT" refused.example SOA 2>&1 | grep -q 'status: REFUSED' ||
+		{ echo "lab.sh: the refusing server does not answer REFUSED" >&2; bad=1; }
+	kdig +time=2 +retry=0 "@$A" -p "$XDANE_DELAY_PORT" slow.example DNSKEY 2>&1 | grep -q 'status: NOERROR' ||
+		{ echo "lab.sh: the delaying proxy does not relay NSD's answers" >&2; bad=1; }
 	return $bad
+}
+
+# start_proxy NAME MODE PORT [ARGS...] - one dnsproxy in the background
+start_proxy() {
+	local name=$1 mode=$2 port=$3
+	shift 3
+	"$PROXY" -m "$mode" -l "$A" -p "$port" -P "$L/$name.pid" "$@" </dev/null >>"$L/$name.log" 2>&1 &
+}
+
+# wait_pidfile NAME - wait until a proxy has bound its sockets (it then writes its pid file)
+wait_pidfile() {
+	local i=0
+	while [ ! -s "$L/$1.pid" ] && [ $i -lt 50 ]; do sleep 0.05; i=$((i + 1)); done
+	alive "$(pid_of "$1")" || die "dnsproxy $1 failed to start, see $L/$1.log"
 }
 
 # start_daemons - NSD, unbound and the proxies; stdio never tied to our caller
 start_daemons() {
+	start_proxy delay delay "$XDANE_DELAY_PORT" -u "$A" -U "$XDANE_NSD_PORT" -d "$XDANE_DNS_DELAY_MS"
+	start_proxy dead dead "$XDANE_DEAD_PORT"
+	start_proxy refuse refuse "$XDANE_REFUSE_PORT"
 	nsd -c "$L/nsd.conf" </dev/null >>"$L/nsd.log" 2>&1 || die "nsd failed to start, see $L/nsd.log"
 	unbound -c "$L/unbound.conf" </dev/null >>"$L/unbound.log" 2>&1 || die "unbound failed to start, see $L/unbound.log"
+	wait_pidfile delay
+	wait_pidfile dead
+	wait_pidfile refuse
+}
+
+# build_proxy - make sure build/tools/dnsproxy is there and current
+build_proxy() {
+	make --no-print-directory -C "$root" B="${XDANE_BUILD:-build}" "${XDANE_BUILD:-build}/tools/dnsproxy" >"$L/make.log" 2>&1 ||
+		die "cannot build $PROXY, see $L/make.log"
 }
 
 do_start() {
@@ -196,10 +230,7 @@ do_start() {
 	rm -rf "$L"
 	mkdir -p "$L" || die "cannot create $L"
 	touch "$L/.xdane-lab"
-	zones="a.example b.example ta.example ee0.example wrong.example notlsa.example insecure.example
-	bogus.example badsig.example expired.example"
-	# shellcheck disable=SC2086
-	"$here/pki.sh" $zones || die "PKI generation failed"
+	build_proxy
 	"$here/zones.sh" || die "zone generation failed"
 	write_nsd_conf
 	write_unbound_conf

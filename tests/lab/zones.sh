@@ -86,7 +86,7 @@ expect_std() {
 # child ZONE - write zones/ZONE.zone and its expectations; print its signing mode
 # (signed, unsigned, bogus-ds, badsig, expired, nsec3-optout) to fd 3.
 child() {
-	local z=$1 addr=127.0.0.3 h mode=signed
+	local z=$1 addr=127.0.0.3 h mode=signed parent=example
 	[ "$z" = a.example ] && addr=127.0.0.2
 	h=$(spki_sha256 "$XDANE_PKI/$z/key.pem")
 	{
@@ -152,9 +152,98 @@ child() {
 			expect "_5269._tcp.xmpp.$z TLSA bogus records 3 1 1 $h"
 			expect "_5269._tcp.$z TLSA bogus records 3 1 1 $h"
 			;;
+		cname.example)
+			std_srv $z; wrong_host $addr
+			echo "_5269._tcp.xmpp CNAME _tlsa.$z."
+			echo "_tlsa TLSA 3 1 1 $h"
+			echo "_5269._tcp TLSA 3 1 1 $h"
+			echo "_5269._tcp.to-insecure CNAME _5269._tcp.xmpp.insecure.example."
+			echo "_5269._tcp.to-bogus CNAME _5269._tcp.xmpp.badsig.example."
+			expect_std $z secure "3 1 1 $h"
+			expect "_5269._tcp.to-insecure.$z TLSA insecure records"
+			expect "_5269._tcp.to-bogus.$z TLSA bogus records"
+			;;
+		cname-insecure.example)
+			std_srv $z; wrong_host $addr
+			echo "_5269._tcp.xmpp CNAME _5269._tcp.xmpp.insecure.example."
+			echo "_5269._tcp CNAME _5269._tcp.insecure.example."
+			expect "_xmpp-server._tcp.$z SRV secure records 0 0 5269 xmpp.$z."
+			expect "_5269._tcp.xmpp.$z TLSA insecure records"
+			expect "_5269._tcp.$z TLSA insecure records"
+			;;
+		nosrv.example)
+			echo "_5269._tcp TLSA 3 1 1 $h"; wrong_host $addr
+			expect "$z A secure records"
+			expect "_xmpp-server._tcp.$z SRV secure nxdomain"
+			expect "_xmpps-server._tcp.$z SRV secure nxdomain"
+			expect "_5269._tcp.$z TLSA secure records 3 1 1 $h"
+			;;
+		noservice.example)
+			echo "_xmpp-server._tcp SRV 0 0 0 ."
+			echo "_5269._tcp TLSA 3 1 1 $h"; wrong_host $addr
+			expect "_xmpp-server._tcp.$z SRV secure records 0 0 0 ."
+			expect "_5269._tcp.$z TLSA secure records 3 1 1 $h"
+			;;
+		srvinsecure.example)
+			mode=unsigned
+			echo "_xmpp-server._tcp SRV 0 0 5269 xmpp.b.example."
+			echo "_xmpp-client._tcp SRV 0 0 5222 xmpp.b.example."
+			wrong_host $addr
+			expect "_xmpp-server._tcp.$z SRV insecure records 0 0 5269 xmpp.b.example."
+			;;
+		multi.example)
+			echo "_xmpp-server._tcp SRV 0 0 5269 xmpp.dead.example."
+			echo "_xmpp-server._tcp SRV 10 0 5269 xmpp.$z."
+			echo "_xmpp-client._tcp SRV 0 0 5222 xmpp.$z."
+			std_tlsa "3 1 1 $h"; wrong_host $addr
+			expect "_xmpp-server._tcp.$z SRV secure records 0 0 5269 xmpp.dead.example.;10 0 5269 xmpp.$z."
+			expect "_5269._tcp.xmpp.$z TLSA secure records 3 1 1 $h"
+			;;
+		multi2.example)
+			echo "_xmpp-server._tcp SRV 0 0 5269 xmpp.$z."
+			echo "_xmpp-server._tcp SRV 10 0 5269 xmpp.badsig.example."
+			echo "_xmpp-client._tcp SRV 0 0 5222 xmpp.$z."
+			std_tlsa "3 1 1 $h"; wrong_host $addr
+			expect "_xmpp-server._tcp.$z SRV secure records 0 0 5269 xmpp.$z.;10 0 5269 xmpp.badsig.example."
+			expect "_5269._tcp.xmpp.$z TLSA secure records 3 1 1 $h"
+			;;
+		slow.example)
+			# TTL 0: every lookup goes through the delaying proxy again.
+			std_srv $z 0; std_tlsa "3 1 1 $h" 0; wrong_host $addr
+			expect "_xmpp-server._tcp.$z SRV secure records 0 0 5269 xmpp.$z."
+			expect "_5269._tcp.xmpp.$z TLSA secure records 3 1 1 $h"
+			;;
+		dead.example | refused.example)
+			local d=servfail
+			[ $z = dead.example ] && d=noanswer
+			std_srv $z; std_tlsa "3 1 1 $h"; wrong_host $addr
+			expect "_xmpp-server._tcp.$z SRV indeterminate $d"
+			expect "_5269._tcp.xmpp.$z TLSA indeterminate $d"
+			;;
+		ttl.example)
+			std_srv $z 2; std_tlsa "3 1 1 $h" 2; wrong_host $addr
+			expect_std $z secure "3 1 1 $h"
+			;;
+		nsec3.example)
+			mode=nsec3-optout
+			std_srv $z; std_tlsa "3 1 1 $h"; wrong_host $addr
+			echo "optout NS ns1.example."
+			expect_std $z secure "3 1 1 $h"
+			expect "xmpp.$z TLSA secure nodata"
+			# Opt-out: a denial covered by an opt-out NSEC3 only proves "insecure".
+			expect "nonexistent.$z A insecure nxdomain"
+			;;
+		optout.nsec3.example)
+			mode=unsigned parent=nsec3.example
+			std_srv $z; echo "_5269._tcp.xmpp TLSA 3 1 1 $h"
+			expect "_xmpp-server._tcp.$z SRV insecure records 0 0 5269 xmpp.$z."
+			expect "_5269._tcp.xmpp.$z TLSA insecure records 3 1 1 $h"
+			expect "xmpp.$z TLSA insecure nodata"
+			expect "_5269._tcp.$z TLSA insecure nxdomain"
+			;;
 		esac
 	} >"$Z/$z.zone"
-	echo "$z $mode" >&3
+	echo "$z $mode $parent" >&3
 }
 
 # keygen ZONE [ghost] - fresh ECDSA P-256 KSK and ZSK in keys/ZONE; prints "KSK ZSK" base names
@@ -205,14 +294,20 @@ sign() {
 }
 
 CHILDREN="a.example b.example ta.example ee0.example wrong.example notlsa.example
-insecure.example bogus.example badsig.example expired.example"
+insecure.example bogus.example badsig.example expired.example cname.example
+cname-insecure.example nosrv.example noservice.example srvinsecure.example
+multi.example multi2.example slow.example dead.example refused.example ttl.example
+nsec3.example optout.nsec3.example"
+
+# shellcheck disable=SC2086
+"$here/pki.sh" $CHILDREN
 
 modes=$L/zones.modes
 for z in $CHILDREN; do child "$z"; done 3>"$modes"
 
 # Sign the children in parallel (each is a few short processes).
 pids=""
-while read -r z mode; do
+while read -r z mode _; do
 	sign "$z" "$mode" & pids="$pids $!"
 done <"$modes"
 for p in $pids; do wait "$p" || { echo "zones.sh: signing failed" >&2; exit 1; }; done
@@ -221,7 +316,8 @@ for p in $pids; do wait "$p" || { echo "zones.sh: signing failed" >&2; exit 1; }
 {
 	zone_head example 127.0.0.3
 	echo "ns1 A 127.0.0.1"
-	while read -r z mode; do
+	while read -r z _ parent; do
+		[ "$parent" = example ] || continue
 		echo "${z%.example} NS ns1.example."
 		cat "$K/$z.ds"
 	done <"$modes"
@@ -256,7 +352,7 @@ expect "nonexistent.example. A secure nxdomain"
 {
 	echo ". root.signed"
 	echo "example. example.signed"
-	while read -r z mode; do echo "$z. $z.signed"; done <"$modes"
+	while read -r z _; do echo "$z. $z.signed"; done <"$modes"
 } >"$L/zones.list"
 for f in $(cut -d' ' -f2 "$L/zones.list"); do
 	[ -s "$Z/$f" ] || { echo "zones.sh: $f missing" >&2; exit 1; }
