@@ -494,6 +494,9 @@ local function verdict_for(session, domain)
 	if not f then return nil; end
 	v = judge(session, f);
 	v.domain = domain;
+	if f.target then
+		v.detail = ("%s via %s:%d"):format(v.detail or "", f.target.target, f.target.port);
+	end
 	st.verdicts[key] = v;
 	st.last = v;
 	report(session, domain, v);

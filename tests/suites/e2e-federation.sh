@@ -1,0 +1,138 @@
+#!/bin/bash
+# e2e-federation.sh - two real Prosody 0.12 servers with mod_s2s_auth_dane, federating
+# through the DNSSEC lab; real messages with go-sendxmpp. One start for all cases:
+#   phase 1: every lab domain, both directions at once (A = a.example, B = the rest)
+#   phase 2: dane_uses without DANE-TA on A (config reload + module reload, no restart)
+# Outcomes are asserted from delivery and from A's and B's debug logs.
+set -u
+. "$(dirname "$0")/../lib.sh"
+. tests/lab/env.sh
+. tests/e2e/lib.sh
+. tests/e2e/assert.sh
+trap 'e2e_down' EXIT
+
+if [ ! -f "$XDANE_ROOT/$XDANE_BUILD/5.4/xdane.so" ]; then
+	echo "not ok 1 - $XDANE_BUILD/5.4/xdane.so missing (make lua-all)"; exit 1
+fi
+E2E_DIR=$(mktemp -d "${TMPDIR:-/tmp}/xdane-e2e-fed.XXXXXX")
+export E2E_DIR
+echo "# servers in $E2E_DIR"
+e2e_up s2s_auth_dane || { echo "not ok 1 - servers start"; exit 1; }
+tap 0 "both Prosody servers start with mod_s2s_auth_dane"
+expect_log a "DANE enabled: uses DANE-EE,DANE-TA" "A: module loaded with the default dane_uses"
+
+RUN=$$
+hosts=""
+for entry in $E2E_B_HOSTS; do hosts="$hosts ${entry%%:*}"; done
+
+# --- phase 1: all domains, both directions in parallel --------------------------
+e2e_listen alice@a.example "$E2E_A_ADDR" "$E2E_DIR/in-alice.txt"
+for h in $hosts; do e2e_listen "u@$h" "$E2E_B_ADDR" "$E2E_DIR/in-$h.txt"; done
+sleep 1.5
+for h in $hosts; do
+	e2e_send alice@a.example "$E2E_A_ADDR" "u@$h" "out-$h-$RUN" &
+	e2e_send "u@$h" "$E2E_B_ADDR" alice@a.example "in-$h-$RUN" &
+done
+wait_pids=$(jobs -p)
+# deliveries that must happen, then a grace period for the refusals (dead DNS needs the timeout)
+for h in b.example ta.example ee0.example notlsa.example insecure.example; do
+	e2e_wait_for "$E2E_DIR/in-$h.txt" "out-$h-$RUN" 20
+	e2e_wait_for "$E2E_DIR/in-alice.txt" "in-$h-$RUN" 20
+done
+sleep 2
+
+# DANE-EE 3 1 1, self-signed certificates: authenticated by DANE both ways, SASL EXTERNAL
+expect_delivered "$E2E_DIR/in-b.example.txt" "out-b.example-$RUN" "DANE-EE: a.example -> b.example delivered"
+expect_delivered "$E2E_DIR/in-alice.txt" "in-b.example-$RUN" "DANE-EE: b.example -> a.example delivered"
+expect_log a "DANE outgoing b.example: matched: DANE-EE record 3 1 1 " "DANE-EE outgoing: A logs the matched record"
+expect_log a "DANE incoming b.example: matched: DANE-EE record 3 1 1 " "DANE-EE incoming: A logs the matched record"
+expect_log b "DANE incoming a.example: matched: DANE-EE" "DANE-EE: B authenticates a.example's self-signed certificate"
+expect_log a "SASL EXTERNAL with b.example succeeded" "DANE-EE outgoing: authenticated by SASL EXTERNAL"
+expect_log a "Accepting SASL EXTERNAL identity from b.example" "DANE-EE incoming: authenticated by SASL EXTERNAL"
+sid=$(e2e_sid a "DANE outgoing b.example: matched")
+if e2e_sid_has a "$sid" "dialback key"; then tap 1 "DANE-EE outgoing: no dialback on that session"; else tap 0 "DANE-EE outgoing: no dialback on that session"; fi
+# F12 f: b.example publishes _xmpps-server SRV -> direct TLS on 5223, TLSA _5223._tcp
+expect_log a "DANE outgoing b.example: matched: .* via xmpp.b.example:5223" "F12f: direct TLS target, TLSA of port 5223"
+
+# DANE-TA 2 1 1 over the lab CA chain
+expect_delivered "$E2E_DIR/in-ta.example.txt" "out-ta.example-$RUN" "DANE-TA: a.example -> ta.example delivered"
+expect_delivered "$E2E_DIR/in-alice.txt" "in-ta.example-$RUN" "DANE-TA: ta.example -> a.example delivered"
+expect_log a "DANE outgoing ta.example: matched: DANE-TA record 2 1 1 .* at depth 1" "DANE-TA outgoing matched at depth 1"
+expect_log a "DANE incoming ta.example: matched: DANE-TA record 2 1 1 " "DANE-TA incoming matched"
+expect_log a "SASL EXTERNAL with ta.example succeeded" "DANE-TA outgoing: SASL EXTERNAL"
+expect_log a "Accepting SASL EXTERNAL identity from ta.example" "DANE-TA incoming: SASL EXTERNAL"
+
+# DANE-EE 3 0 1 (full certificate digest)
+expect_delivered "$E2E_DIR/in-ee0.example.txt" "out-ee0.example-$RUN" "DANE-EE 3 0 1: delivered"
+expect_log a "DANE outgoing ee0.example: matched: DANE-EE record 3 0 1 " "DANE-EE 3 0 1 outgoing matched"
+
+# wrong TLSA: refused even though the chain is PKIX-valid; the reason is logged and told to the peer
+expect_not_delivered "$E2E_DIR/in-wrong.example.txt" "out-wrong.example-$RUN" "mismatch: a.example -> wrong.example not delivered"
+expect_not_delivered "$E2E_DIR/in-alice.txt" "in-wrong.example-$RUN" "mismatch: wrong.example -> a.example not delivered"
+expect_log a "DANE outgoing wrong.example: mismatch: certificate does not match" "mismatch outgoing logged with its reason"
+expect_log a "DANE incoming wrong.example: mismatch: certificate does not match" "mismatch incoming logged with its reason"
+expect_log b "closed by remote with error: not-authorized \(Your server's certificate does not match any DANE TLSA records\)" "F14a: the peer is told it does not match any DANE TLSA records"
+expect_no_log a "is now authenticated for wrong.example" "F13c: dialback never authenticates wrong.example"
+
+# F2: secure zone without TLSA -> DANE not applicable, PKIX decides (the chain is lab-CA valid)
+expect_delivered "$E2E_DIR/in-notlsa.example.txt" "out-notlsa.example-$RUN" "no TLSA: delivered"
+expect_delivered "$E2E_DIR/in-alice.txt" "in-notlsa.example-$RUN" "no TLSA: incoming delivered"
+expect_log a "DANE outgoing notlsa.example: no TLSA: " "F2: log says no TLSA (outgoing)"
+expect_log a "DANE incoming notlsa.example: no TLSA: " "F2: log says no TLSA (incoming)"
+expect_log a "SASL EXTERNAL with notlsa.example succeeded" "F2: PKIX authenticates"
+
+# insecure zone: not applicable, self-signed -> dialback under s2s_secure_auth = false
+expect_delivered "$E2E_DIR/in-insecure.example.txt" "out-insecure.example-$RUN" "insecure: delivered"
+expect_delivered "$E2E_DIR/in-alice.txt" "in-insecure.example-$RUN" "insecure: incoming delivered"
+expect_log a "DANE outgoing insecure.example: insecure: " "insecure outgoing logged as insecure"
+expect_log a "DANE incoming insecure.example: insecure: " "insecure incoming logged as insecure"
+
+# bogus zones: refused, never delivered
+for h in bogus.example badsig.example expired.example; do
+	expect_not_delivered "$E2E_DIR/in-$h.txt" "out-$h-$RUN" "bogus ($h): outgoing not delivered"
+	expect_not_delivered "$E2E_DIR/in-alice.txt" "in-$h-$RUN" "bogus ($h): incoming not delivered"
+	expect_log a "DANE incoming $h: bogus: " "bogus ($h): incoming refusal logged as bogus"
+done
+expect_log a "DANE outgoing bogus.example: bogus: .*SRV" "F12c: bogus SRV aborts the outgoing attempt"
+expect_log a "DANE outgoing badsig.example: bogus: target xmpp.badsig.example:5269 skipped" "bogus TLSA: target skipped, cause logged"
+expect_no_log a "Resolve bogus.example IN A" "F12c: no fallback to the domain's own address records"
+
+# TLS mandatory with TLSA: wrong.b.example (no SRV, fallback TLSA _5269._tcp.wrong.b.example) offers no STARTTLS
+expect_not_delivered "$E2E_DIR/in-wrong.b.example.txt" "out-wrong.b.example-$RUN" "F13a: no STARTTLS offered while TLSA exist: not delivered"
+expect_log a "DANE outgoing wrong.b.example: no TLS: " "F13a: refused as no TLS"
+expect_not_delivered "$E2E_DIR/in-alice.txt" "in-wrong.b.example-$RUN" "F13b: dialback without TLS from a TLSA domain: not delivered"
+expect_log a "DANE incoming wrong.b.example: no TLS: " "F13b: refused as no TLS"
+expect_log b "policy-violation" "F13: the stream is closed with policy-violation"
+
+# F14b: one outcome line per session and domain
+sids=$(grep -E "DANE (incoming|outgoing) [a-z.]+: " "$(e2e_log a)" | awk '{ print $4 }' | cut -f1 | sort | uniq -d)
+if [ -z "$sids" ]; then tap 0 "F14b: exactly one DANE outcome line per session"; else tap 1 "F14b: exactly one DANE outcome line per session" "sessions with several: $sids"; fi
+
+# F14c: the admin shell shows the DANE state of live sessions
+out=$(e2e_shell a "dane:show()")
+if echo "$out" | grep -qE "b\.example.*DANE matched: DANE-EE record 3 1 1"; then tap 0 "F14c: dane:show() names the state and matched record"; else tap 1 "F14c: dane:show() names the state and matched record" "$(echo "$out" | head -5)"; fi
+out=$(e2e_shell a "dane:stats()")
+if echo "$out" | grep -q "checks.refused"; then tap 0 "admin shell: dane:stats()"; else tap 1 "admin shell: dane:stats()" "$out"; fi
+
+expect_alive a "A survives phase 1"
+expect_alive b "B survives phase 1"
+expect_no_errors a "A: no errors or tracebacks"
+expect_no_errors b "B: no errors or tracebacks"
+
+# --- phase 2: a usage left out of dane_uses -> its records unusable -> normal policy
+sed -i 's/^use_dane = false$/use_dane = false\ndane_uses = { "DANE-EE" }/' "$E2E_DIR/a/prosody.cfg.lua"
+e2e_shell a 'config:reload()' >/dev/null
+e2e_shell a 's2s:closeall("a.example")' >/dev/null
+e2e_shell a 'module:reload("s2s_auth_dane")' >"$E2E_DIR/reload.txt"
+expect_log a "DANE enabled: uses DANE-EE, " "phase 2: module reloaded with dane_uses = DANE-EE"
+sleep 0.5
+e2e_send alice@a.example "$E2E_A_ADDR" u@ta.example "uses-ta-$RUN"
+e2e_wait_for "$E2E_DIR/in-ta.example.txt" "uses-ta-$RUN" 15
+expect_delivered "$E2E_DIR/in-ta.example.txt" "uses-ta-$RUN" "DANE-TA left out of dane_uses: delivered by the normal policy"
+expect_log a "DANE outgoing ta.example: no usable records: " "DANE-TA left out: logged as no usable records"
+expect_count a "SASL EXTERNAL with ta.example succeeded" 2 "DANE-TA left out: PKIX (lab CA) authenticates"
+
+expect_alive a "A survives phase 2"
+e2e_down
+trap - EXIT
+[ "$E2E_FAILED" = 0 ]
