@@ -34,6 +34,9 @@ typedef struct xdane_host_ops {
 	void *(*add_timer)(void *host, uint64_t ms, xdane_timer_fn fire, void *arg);
 	/* Cancel a timer that has not fired; also valid from inside its callback. */
 	void (*cancel_timer)(void *host, void *handle);
+	/* Optional (NULL = none): the resolver holds no registration any
+	 * more and never calls these operations again (end of its free). */
+	void (*release)(void *host);
 } xdane_host_ops;
 
 /*

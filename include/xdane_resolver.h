@@ -86,15 +86,16 @@ void xdane_resolver_free(xdane_resolver *r);
  * SRV: "_xmpp-server._tcp.<domain>" (direct_tls = 0) or
  * "_xmpps-server._tcp.<domain>" (direct_tls = 1). TLSA: "_<port>._tcp.<host>".
  * Unicode domains are converted to A-labels. Returns a lookup id > 0, 0 for
- * an invalid name (err set), <0 internal error.
+ * an invalid name (err set), <0 internal error (out of memory, the host loop
+ * refused the timer that delivers the answer, resolver closing; err set).
  */
-uint64_t xdane_lookup_srv(xdane_resolver *r, const char *domain, int direct_tls,
+int64_t xdane_lookup_srv(xdane_resolver *r, const char *domain, int direct_tls,
+                         xdane_lookup_cb cb, void *userarg, char *err, size_t errlen);
+int64_t xdane_lookup_tlsa(xdane_resolver *r, unsigned port, const char *host,
                           xdane_lookup_cb cb, void *userarg, char *err, size_t errlen);
-uint64_t xdane_lookup_tlsa(xdane_resolver *r, unsigned port, const char *host,
-                           xdane_lookup_cb cb, void *userarg, char *err, size_t errlen);
 
 /* xdane_lookup_cancel - the callback of that lookup never runs. 1 cancelled, 0 unknown/finished. */
-int xdane_lookup_cancel(xdane_resolver *r, uint64_t id);
+int xdane_lookup_cancel(xdane_resolver *r, int64_t id);
 
 typedef struct xdane_resolver_stats {
 	uint64_t lookups, cache_hits, coalesced, upstream_queries;

@@ -1,0 +1,766 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * resolver.c - DNSSEC-validated SRV/TLSA lookups: getdns 1.6 in stub mode,
+ * validating by itself, running in the host's loop through evloop.c.
+ *
+ * A lookup (what the user asked) waits on a query (one getdns request per
+ * qtype + qname): identical concurrent lookups share a query. Queries beyond
+ * max_inflight wait in a FIFO, because a burst of hundreds of getdns requests
+ * overflows a resolver's receive buffer. Finished lookups go to a done queue
+ * that is only drained after getdns has returned, from a host callback: the
+ * end of a bridge dispatch, or a zero-delay "kick" timer when the answer came
+ * from the cache. User callbacks therefore never run inside getdns nor inside
+ * xdane_lookup_*. Anything that could free the resolver while we are on the
+ * stack (busy > 0) only marks it closing; the last frame frees it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <getdns/getdns.h>
+#include <getdns/getdns_extra.h>
+#include "xdane_resolver.h"
+#include "evloop_bridge.h"
+#include "dnscache.h"
+#include "resolver_classify.h"
+#include "resolver_name.h"
+
+#define DEFAULT_ANCHOR "/usr/share/dns/root.key"
+#define DEFAULT_RESOLVCONF "/etc/resolv.conf"
+
+struct query;
+
+struct lookup {
+	int64_t id;
+	xdane_lookup_cb cb;
+	void *userarg;
+	int cancelled;
+	struct query *q;        /* waiting on it; NULL once done */
+	struct xdane_ans *ans;  /* set when done (then in the done queue) */
+	struct lookup *prev, *next; /* r->lookups: every undelivered lookup */
+	struct lookup *wnext;   /* waiters of q */
+	struct lookup *dnext;   /* done queue */
+};
+
+enum { Q_QUEUED = 1, Q_INFLIGHT = 2 };
+
+struct query {
+	struct xdane_resolver *r;
+	int qtype, state;
+	int starting;           /* inside getdns_general: the callback only records */
+	int cancelling;         /* being cancelled by us: ignore the CANCEL callback */
+	struct xdane_ans *early; /* answer delivered during getdns_general */
+	getdns_transaction_t tid;
+	char qname[256];
+	struct lookup *waiters;
+	struct query *prev, *next; /* r->queries (queued and in flight) */
+	struct query *pnext;       /* pending FIFO */
+};
+
+struct xdane_resolver {
+	getdns_context *ctx;
+	getdns_dict *ext;
+	xdane_bridge *bridge;
+	xdane_host_ops ops;
+	xdane_dnscache *cache;
+	struct query *queries, *pend_head, *pend_tail;
+	struct lookup *lookups, *done_head, *done_tail;
+	unsigned inflight, queued, max_inflight;
+	int64_t next_id;
+	void *kick;      /* host timer draining the done queue */
+	int busy;        /* frames of ours on the stack */
+	int delivering;  /* inside deliver() */
+	int closing;     /* free requested */
+	int destroying;  /* inside really_free() */
+	int refused;     /* the host refused a registration since last handled */
+	xdane_resolver_stats st;
+};
+
+/* Used when even an "out of memory" answer cannot be allocated. */
+static struct xdane_ans oom_answer = {
+	{ XDANE_DNS_INDETERMINATE, -1, 0, "", "out of memory", 0, 0, 0, NULL, NULL }, 1 << 30, NULL
+};
+
+static void after_work(struct xdane_resolver *r);
+static void really_free(struct xdane_resolver *r);
+
+/* now_ms - monotonic milliseconds. */
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* seterr - formatted message into err (if any). */
+static void seterr(char *err, size_t errlen, const char *fmt, const char *arg)
+{
+	if (err && errlen)
+		snprintf(err, errlen, fmt, arg ? arg : "");
+}
+
+/* ans_or_oom - never hand out NULL. */
+static struct xdane_ans *ans_or_oom(struct xdane_ans *a)
+{
+	if (a)
+		return a;
+	oom_answer.refs++;
+	return &oom_answer;
+}
+
+/* push_done - lookup l has its answer: queue it for delivery. */
+static void push_done(struct xdane_resolver *r, struct lookup *l, struct xdane_ans *a)
+{
+	l->q = NULL;
+	l->ans = a;
+	l->dnext = NULL;
+	if (r->done_tail)
+		r->done_tail->dnext = l;
+	else
+		r->done_head = l;
+	r->done_tail = l;
+}
+
+/* unlink_query - take q off r->queries (it is no longer in the pending FIFO). */
+static void unlink_query(struct xdane_resolver *r, struct query *q)
+{
+	if (q->prev)
+		q->prev->next = q->next;
+	else
+		r->queries = q->next;
+	if (q->next)
+		q->next->prev = q->prev;
+}
+
+/* complete_query - q has an answer: cache it, hand it to every waiter, free q. Never calls out. */
+static void complete_query(struct xdane_resolver *r, struct query *q, struct xdane_ans *a)
+{
+	struct lookup *l, *next;
+
+	if (q->state == Q_INFLIGHT)
+		r->inflight--;
+	/* only validated outcomes are cached; bogus and indeterminate are retried */
+	if (a->pub.status == XDANE_DNS_SECURE || a->pub.status == XDANE_DNS_INSECURE)
+		xdane_dnscache_put(r->cache, a, now_ms());
+	for (l = q->waiters; l; l = next) {
+		next = l->wnext;
+		xdane_answer_ref(&a->pub);
+		push_done(r, l, a);
+	}
+	q->waiters = NULL;
+	unlink_query(r, q);
+	xdane_answer_unref(&a->pub);
+	free(q);
+}
+
+/* on_getdns - getdns callback: classify and record, nothing else (we are inside getdns). */
+static void on_getdns(getdns_context *ctx, getdns_callback_type_t type, getdns_dict *resp, void *userarg,
+                      getdns_transaction_t tid)
+{
+	struct query *q = userarg;
+	struct xdane_ans *a;
+
+	(void)ctx;
+	(void)tid;
+	if (type == GETDNS_CALLBACK_CANCEL || q->cancelling || q->r->destroying) {
+		getdns_dict_destroy(resp);
+		return;
+	}
+	a = ans_or_oom(xdane_classify((int)type, resp, q->qtype, q->qname));
+	getdns_dict_destroy(resp);
+	if (q->starting) {
+		q->early = a;
+		return;
+	}
+	complete_query(q->r, q, a);
+}
+
+/* fail_query - end q (in flight or not) as indeterminate with a static reason. */
+static void fail_query(struct xdane_resolver *r, struct query *q, const char *why)
+{
+	complete_query(r, q, ans_or_oom(xdane_ans_new(XDANE_DNS_INDETERMINATE, q->qtype, q->qname, why)));
+}
+
+/* start_query - send q to getdns. */
+static void start_query(struct xdane_resolver *r, struct query *q)
+{
+	char fqdn[258];
+	getdns_return_t rc;
+
+	snprintf(fqdn, sizeof fqdn, "%s.", q->qname); /* absolute: no search list */
+	q->state = Q_INFLIGHT;
+	q->starting = 1;
+	r->inflight++;
+	r->st.upstream_queries++;
+	r->busy++;
+	rc = getdns_general(r->ctx, fqdn, (uint16_t)q->qtype, r->ext, q, &q->tid, on_getdns);
+	r->busy--;
+	q->starting = 0;
+	if (q->early)
+		complete_query(r, q, q->early);
+	else if (rc != GETDNS_RETURN_GOOD)
+		fail_query(r, q, "getdns request failed");
+}
+
+/* handle_refused - the host refused a registration: every request in flight may be deaf; end them. */
+static void handle_refused(struct xdane_resolver *r)
+{
+	struct query *q, *next;
+
+	r->refused = 0;
+	for (q = r->queries; q; q = next) {
+		next = q->next;
+		if (q->state != Q_INFLIGHT)
+			continue;
+		q->cancelling = 1;
+		r->busy++;
+		getdns_cancel_callback(r->ctx, q->tid);
+		r->busy--;
+		fail_query(r, q, "host event loop refused a registration");
+	}
+}
+
+/* pump - start queued queries while there is room in flight. */
+static void pump(struct xdane_resolver *r)
+{
+	while (!r->closing && r->inflight < r->max_inflight && r->pend_head) {
+		struct query *q = r->pend_head;
+		r->pend_head = q->pnext;
+		if (!r->pend_head)
+			r->pend_tail = NULL;
+		q->pnext = NULL;
+		r->queued--;
+		if (!q->waiters) { /* every lookup on it was cancelled */
+			unlink_query(r, q);
+			free(q);
+			continue;
+		}
+		start_query(r, q);
+		if (r->refused)
+			handle_refused(r);
+	}
+}
+
+/* deliver - run the callbacks of finished lookups, in order; stops when the resolver is closed. */
+static void deliver(struct xdane_resolver *r)
+{
+	struct lookup *l;
+
+	r->delivering++;
+	while (!r->closing && (l = r->done_head) != NULL) {
+		r->done_head = l->dnext;
+		if (!r->done_head)
+			r->done_tail = NULL;
+		if (l->prev)
+			l->prev->next = l->next;
+		else
+			r->lookups = l->next;
+		if (l->next)
+			l->next->prev = l->prev;
+		if (!l->cancelled) {
+			int s = l->ans->pub.status;
+			r->st.by_status[s >= 1 && s <= 4 ? s : 0]++;
+			l->cb(&l->ans->pub, l->userarg);
+		}
+		xdane_answer_unref(&l->ans->pub);
+		free(l);
+	}
+	r->delivering--;
+}
+
+/* after_work - outside getdns, from a host callback: fail refused requests, start queued ones, deliver. */
+static void after_work(struct xdane_resolver *r)
+{
+	if (r->closing)
+		return;
+	if (r->refused)
+		handle_refused(r);
+	pump(r);
+	if (!r->delivering)
+		deliver(r);
+}
+
+/* maybe_free - a deferred free happens once no frame of ours is on the stack. */
+static void maybe_free(struct xdane_resolver *r)
+{
+	if (r->closing && r->busy == 0 && !r->destroying)
+		really_free(r);
+}
+
+/* hook_enter / hook_leave - bridge dispatch boundaries. */
+static void hook_enter(void *arg)
+{
+	((struct xdane_resolver *)arg)->busy++;
+}
+
+static void hook_leave(void *arg)
+{
+	struct xdane_resolver *r = arg;
+	after_work(r);
+	r->busy--;
+	maybe_free(r);
+}
+
+static void hook_refused(void *arg)
+{
+	((struct xdane_resolver *)arg)->refused = 1;
+}
+
+/* kick_fire - zero-delay timer: deliver answers that did not come through getdns. */
+static void kick_fire(void *arg)
+{
+	struct xdane_resolver *r = arg;
+	r->kick = NULL;
+	r->busy++;
+	after_work(r);
+	r->busy--;
+	maybe_free(r);
+}
+
+/* ensure_kick - make sure the done queue gets drained by a later host callback. 1 ok, 0 refused. */
+static int ensure_kick(struct xdane_resolver *r)
+{
+	if (r->kick || !r->done_head || r->delivering)
+		return 1;
+	r->kick = r->ops.add_timer(r->ops.host, 0, kick_fire, r);
+	return r->kick != NULL;
+}
+
+/* parse_upstream - "ADDR", "ADDR:PORT", "[V6]:PORT" or bare IPv6 into a getdns dict. */
+static getdns_dict *parse_upstream(const char *s, char *err, size_t errlen)
+{
+	char host[64];
+	const char *colon;
+	unsigned long port = 53;
+	unsigned char addr[16];
+	getdns_bindata data;
+	getdns_dict *d;
+	int v6 = 0;
+	size_t hl;
+
+	if (s[0] == '[') {
+		const char *end = strchr(s, ']');
+		if (!end || (end[1] && end[1] != ':'))
+			goto bad;
+		hl = (size_t)(end - s - 1);
+		colon = end[1] ? end + 1 : NULL;
+		s++;
+		v6 = 1;
+	} else {
+		colon = strchr(s, ':');
+		if (colon && strchr(colon + 1, ':')) { /* bare IPv6, no port */
+			colon = NULL;
+			v6 = 1;
+		}
+		hl = colon ? (size_t)(colon - s) : strlen(s);
+	}
+	if (hl == 0 || hl >= sizeof host)
+		goto bad;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	if (colon) {
+		char *end;
+		errno = 0;
+		port = strtoul(colon + 1, &end, 10);
+		if (errno || *end || end == colon + 1 || port == 0 || port > 65535)
+			goto bad;
+	}
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, host, addr) != 1)
+		goto bad;
+	d = getdns_dict_create();
+	if (!d)
+		return NULL;
+	data.data = addr;
+	data.size = v6 ? 16 : 4;
+	if (getdns_dict_util_set_string(d, "address_type", v6 ? "IPv6" : "IPv4") ||
+	    getdns_dict_set_bindata(d, "address_data", &data) || getdns_dict_set_int(d, "port", (uint32_t)port)) {
+		getdns_dict_destroy(d);
+		return NULL;
+	}
+	return d;
+bad:
+	seterr(err, errlen, "bad upstream '%s' (want ADDR, ADDR:PORT or [IPv6]:PORT)", s);
+	return NULL;
+}
+
+/* set_upstreams - explicit upstreams, or the system's resolv.conf (port 53). 1 ok, 0 config error. */
+static int set_upstreams(getdns_context *ctx, const xdane_resolver_config *cfg, char *err, size_t errlen)
+{
+	getdns_list *list;
+	size_t i, n = 0;
+
+	if (!cfg || !cfg->upstreams || cfg->nupstreams == 0) {
+		if (getdns_context_set_resolvconf(ctx, DEFAULT_RESOLVCONF) != GETDNS_RETURN_GOOD ||
+		    getdns_context_get_upstream_recursive_servers(ctx, &list) != GETDNS_RETURN_GOOD) {
+			seterr(err, errlen, "cannot read upstream resolvers from %s", DEFAULT_RESOLVCONF);
+			return 0;
+		}
+		getdns_list_get_length(list, &n);
+		getdns_list_destroy(list);
+		if (n == 0) {
+			seterr(err, errlen, "no nameserver in %s", DEFAULT_RESOLVCONF);
+			return 0;
+		}
+		return 1;
+	}
+	list = getdns_list_create();
+	if (!list) {
+		seterr(err, errlen, "out of memory", NULL);
+		return 0;
+	}
+	for (i = 0; i < cfg->nupstreams; i++) {
+		getdns_dict *d;
+		if (!cfg->upstreams[i]) {
+			seterr(err, errlen, "bad upstream (null)%s", NULL);
+			getdns_list_destroy(list);
+			return 0;
+		}
+		d = parse_upstream(cfg->upstreams[i], err, errlen);
+		if (!d || getdns_list_set_dict(list, i, d)) {
+			getdns_dict_destroy(d);
+			getdns_list_destroy(list);
+			return 0;
+		}
+		getdns_dict_destroy(d);
+	}
+	if (getdns_context_set_upstream_recursive_servers(ctx, list) != GETDNS_RETURN_GOOD) {
+		seterr(err, errlen, "getdns rejected the upstream list%s", NULL);
+		getdns_list_destroy(list);
+		return 0;
+	}
+	getdns_list_destroy(list);
+	return 1;
+}
+
+/* set_anchors - DS/DNSKEY records from a zone-format file; never fetched from the internet. */
+static int set_anchors(getdns_context *ctx, const char *file, char *err, size_t errlen)
+{
+	FILE *fp;
+	getdns_list *list = NULL;
+	size_t i, n = 0, usable = 0;
+
+	fp = fopen(file, "r");
+	if (!fp) {
+		if (err && errlen)
+			snprintf(err, errlen, "cannot read trust anchor file %s: %s", file, strerror(errno));
+		return 0;
+	}
+	if (getdns_fp2rr_list(fp, &list, NULL, 3600) != GETDNS_RETURN_GOOD || !list) {
+		fclose(fp);
+		seterr(err, errlen, "trust anchor file %s is not in zone-file format", file);
+		getdns_list_destroy(list);
+		return 0;
+	}
+	fclose(fp);
+	getdns_list_get_length(list, &n);
+	for (i = 0; i < n; i++) {
+		getdns_dict *rr;
+		uint32_t type;
+		if (!getdns_list_get_dict(list, i, &rr) && !getdns_dict_get_int(rr, "type", &type) &&
+		    (type == GETDNS_RRTYPE_DS || type == GETDNS_RRTYPE_DNSKEY))
+			usable++;
+	}
+	if (usable == 0 || getdns_context_set_dnssec_trust_anchors(ctx, list) != GETDNS_RETURN_GOOD) {
+		seterr(err, errlen, "no DS or DNSKEY record in trust anchor file %s", file);
+		getdns_list_destroy(list);
+		return 0;
+	}
+	getdns_list_destroy(list);
+	/* no zero-config DNSSEC: never fetch root anchors over HTTP */
+	if (getdns_context_set_trust_anchors_verify_CA(ctx, "") != GETDNS_RETURN_GOOD) {
+		seterr(err, errlen, "cannot disable trust anchor fetching%s", NULL);
+		return 0;
+	}
+	return 1;
+}
+
+/* make_context - getdns context in stub mode with our loop, upstreams, anchors and timeout. */
+static int make_context(struct xdane_resolver *r, const xdane_resolver_config *cfg, char *err, size_t errlen)
+{
+	getdns_transport_list_t transports[] = { GETDNS_TRANSPORT_UDP, GETDNS_TRANSPORT_TCP };
+	unsigned timeout = cfg && cfg->timeout_ms ? cfg->timeout_ms : 5000;
+
+	if (getdns_context_create(&r->ctx, 0) != GETDNS_RETURN_GOOD) {
+		r->ctx = NULL;
+		seterr(err, errlen, "cannot create getdns context%s", NULL);
+		return 0;
+	}
+	if (getdns_context_set_eventloop(r->ctx, xdane_bridge_loop(r->bridge)) ||
+	    getdns_context_set_resolution_type(r->ctx, GETDNS_RESOLUTION_STUB) ||
+	    getdns_context_set_dns_transport_list(r->ctx, 2, transports) || getdns_context_set_timeout(r->ctx, timeout)) {
+		seterr(err, errlen, "cannot configure getdns context%s", NULL);
+		return 0;
+	}
+	if (cfg && cfg->appdata_dir && getdns_context_set_appdata_dir(r->ctx, cfg->appdata_dir)) {
+		seterr(err, errlen, "bad appdata_dir %s", cfg->appdata_dir);
+		return 0;
+	}
+	if (!set_upstreams(r->ctx, cfg, err, errlen))
+		return 0;
+	if (!set_anchors(r->ctx, cfg && cfg->trust_anchor_file ? cfg->trust_anchor_file : DEFAULT_ANCHOR, err, errlen))
+		return 0;
+	r->ext = getdns_dict_create();
+	/* both: dnssec_return_status alone hides bogus answers as "no name" */
+	if (!r->ext || getdns_dict_set_int(r->ext, "dnssec_return_status", GETDNS_EXTENSION_TRUE) ||
+	    getdns_dict_set_int(r->ext, "dnssec_return_all_statuses", GETDNS_EXTENSION_TRUE)) {
+		seterr(err, errlen, "out of memory%s", NULL);
+		return 0;
+	}
+	return 1;
+}
+
+xdane_resolver *xdane_resolver_new(const xdane_resolver_config *cfg, const xdane_host_ops *ops, char *err,
+                                   size_t errlen)
+{
+	struct xdane_resolver *r;
+	xdane_bridge_hooks hooks;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!ops || !ops->watch_fd || !ops->unwatch_fd || !ops->add_timer || !ops->cancel_timer) {
+		seterr(err, errlen, "incomplete host loop operations%s", NULL);
+		return NULL;
+	}
+	r = calloc(1, sizeof *r);
+	if (!r) {
+		seterr(err, errlen, "out of memory%s", NULL);
+		return NULL;
+	}
+	r->ops = *ops;
+	r->max_inflight = cfg && cfg->max_inflight ? cfg->max_inflight : 64;
+	hooks.arg = r;
+	hooks.enter = hook_enter;
+	hooks.leave = hook_leave;
+	hooks.on_refused = hook_refused;
+	r->bridge = xdane_bridge_new(ops, &hooks);
+	r->cache = xdane_dnscache_new(cfg && cfg->cache_max ? cfg->cache_max : 10000);
+	if (!r->bridge || !r->cache) {
+		seterr(err, errlen, "out of memory%s", NULL);
+		goto fail;
+	}
+	if (!make_context(r, cfg, err, errlen))
+		goto fail;
+	return r;
+fail:
+	r->ops.release = NULL; /* the caller still owns the host */
+	really_free(r);
+	return NULL;
+}
+
+/* really_free - cancel everything without callbacks and release every host registration. */
+static void really_free(struct xdane_resolver *r)
+{
+	struct query *q;
+	struct lookup *l;
+	xdane_host_ops ops = r->ops;
+
+	r->destroying = 1;
+	if (r->kick)
+		r->ops.cancel_timer(r->ops.host, r->kick);
+	r->kick = NULL;
+	if (r->ctx)
+		getdns_context_destroy(r->ctx); /* fires CANCEL callbacks (ignored) and clears events */
+	getdns_dict_destroy(r->ext);
+	xdane_bridge_free(r->bridge);
+	while ((q = r->queries) != NULL) {
+		r->queries = q->next;
+		if (q->early)
+			xdane_answer_unref(&q->early->pub);
+		free(q);
+	}
+	while ((l = r->lookups) != NULL) {
+		r->lookups = l->next;
+		if (l->ans)
+			xdane_answer_unref(&l->ans->pub);
+		free(l);
+	}
+	xdane_dnscache_free(r->cache);
+	free(r);
+	if (ops.release)
+		ops.release(ops.host);
+}
+
+void xdane_resolver_free(xdane_resolver *r)
+{
+	if (!r || r->closing)
+		return;
+	r->closing = 1;
+	maybe_free(r);
+}
+
+/* find_query - a queued or in-flight query for the same question (coalescing). */
+static struct query *find_query(struct xdane_resolver *r, int qtype, const char *qname)
+{
+	struct query *q;
+	for (q = r->queries; q; q = q->next)
+		if (q->qtype == qtype && !strcmp(q->qname, qname))
+			return q;
+	return NULL;
+}
+
+/* start_lookup - cache, coalesce or queue; the answer always comes from a later host callback. */
+static int64_t start_lookup(struct xdane_resolver *r, int qtype, const char *qname, xdane_lookup_cb cb,
+                            void *userarg, char *err, size_t errlen)
+{
+	struct lookup *l;
+	const struct xdane_ans *hit;
+	uint32_t remaining;
+	int64_t id;
+
+	if (r->closing) {
+		seterr(err, errlen, "resolver is closed%s", NULL);
+		return -1;
+	}
+	l = calloc(1, sizeof *l);
+	if (!l) {
+		seterr(err, errlen, "out of memory%s", NULL);
+		return -1;
+	}
+	id = l->id = ++r->next_id;
+	l->cb = cb;
+	l->userarg = userarg;
+	l->next = r->lookups;
+	if (r->lookups)
+		r->lookups->prev = l;
+	r->lookups = l;
+	r->st.lookups++;
+	r->busy++;
+	hit = xdane_dnscache_get(r->cache, qtype, qname, now_ms(), &remaining);
+	if (hit) {
+		struct xdane_ans *a = xdane_ans_share(hit);
+		if (a) {
+			a->pub.cached = 1;
+			a->pub.ttl = remaining;
+			r->st.cache_hits++;
+			push_done(r, l, a);
+		} else {
+			push_done(r, l, ans_or_oom(NULL));
+		}
+	} else {
+		struct query *q = find_query(r, qtype, qname);
+		if (q) {
+			r->st.coalesced++;
+		} else {
+			q = calloc(1, sizeof *q);
+			if (!q) {
+				push_done(r, l, ans_or_oom(NULL));
+				goto queued;
+			}
+			q->r = r;
+			q->qtype = qtype;
+			q->state = Q_QUEUED;
+			strcpy(q->qname, qname);
+			q->next = r->queries;
+			if (r->queries)
+				r->queries->prev = q;
+			r->queries = q;
+			if (r->pend_tail)
+				r->pend_tail->pnext = q;
+			else
+				r->pend_head = q;
+			r->pend_tail = q;
+			r->queued++;
+		}
+		l->q = q;
+		l->wnext = q->waiters;
+		q->waiters = l;
+		pump(r);
+	}
+queued:
+	if (!ensure_kick(r)) {
+		/* nothing would ever deliver it: refuse this lookup instead of losing it */
+		xdane_lookup_cancel(r, id);
+		seterr(err, errlen, "host event loop refused a timer%s", NULL);
+		id = -1;
+	}
+	r->busy--;
+	maybe_free(r);
+	return id;
+}
+
+int64_t xdane_lookup_srv(xdane_resolver *r, const char *domain, int direct_tls, xdane_lookup_cb cb,
+                         void *userarg, char *err, size_t errlen)
+{
+	char name[256], qname[256];
+
+	if (!r || !cb || !domain) {
+		seterr(err, errlen, "invalid argument%s", NULL);
+		return -1;
+	}
+	if (!xdane_name_normalize(domain, name, sizeof name, err, errlen))
+		return 0;
+	if (snprintf(qname, sizeof qname, "%s._tcp.%s", direct_tls ? "_xmpps-server" : "_xmpp-server", name) >= 254) {
+		seterr(err, errlen, "name too long: '%s'", domain);
+		return 0;
+	}
+	return start_lookup(r, GETDNS_RRTYPE_SRV, qname, cb, userarg, err, errlen);
+}
+
+int64_t xdane_lookup_tlsa(xdane_resolver *r, unsigned port, const char *host, xdane_lookup_cb cb, void *userarg,
+                          char *err, size_t errlen)
+{
+	char name[256], qname[256];
+
+	if (!r || !cb || !host) {
+		seterr(err, errlen, "invalid argument%s", NULL);
+		return -1;
+	}
+	if (port == 0 || port > 65535) {
+		seterr(err, errlen, "invalid port for '%s'", host);
+		return 0;
+	}
+	if (!xdane_name_normalize(host, name, sizeof name, err, errlen))
+		return 0;
+	if (snprintf(qname, sizeof qname, "_%u._tcp.%s", port, name) >= 254) {
+		seterr(err, errlen, "name too long: '%s'", host);
+		return 0;
+	}
+	return start_lookup(r, GETDNS_RRTYPE_TLSA, qname, cb, userarg, err, errlen);
+}
+
+int xdane_lookup_cancel(xdane_resolver *r, int64_t id)
+{
+	struct lookup *l, **pp;
+
+	if (!r)
+		return 0;
+	for (l = r->lookups; l; l = l->next)
+		if (l->id == id)
+			break;
+	if (!l || l->cancelled)
+		return 0;
+	if (l->q) {
+		/* leave the query: its answer still fills the cache; a queued one is dropped by pump */
+		for (pp = &l->q->waiters; *pp; pp = &(*pp)->wnext)
+			if (*pp == l) {
+				*pp = l->wnext;
+				break;
+			}
+		l->q = NULL;
+		if (l->prev)
+			l->prev->next = l->next;
+		else
+			r->lookups = l->next;
+		if (l->next)
+			l->next->prev = l->prev;
+		free(l);
+		return 1;
+	}
+	l->cancelled = 1; /* in the done queue: deliver() skips and frees it */
+	return 1;
+}
+
+void xdane_resolver_get_stats(const xdane_resolver *r, xdane_resolver_stats *st)
+{
+	if (!st)
+		return;
+	memset(st, 0, sizeof *st);
+	if (!r)
+		return;
+	*st = r->st;
+	st->in_flight = r->inflight;
+	st->queued = r->queued;
+	st->cache_entries = xdane_dnscache_count(r->cache);
+}

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/* resolver_name.h - query names for SRV and TLSA lookups (private). */
+#ifndef XDANE_RESOLVER_NAME_H
+#define XDANE_RESOLVER_NAME_H
+
+#include <stddef.h>
+
+/*
+ * xdane_name_normalize - host or domain name to the lowercase A-label form
+ * without a trailing dot (Unicode labels converted with IDNA through getdns).
+ * Returns 1 ok, 0 invalid (err says why).
+ */
+int xdane_name_normalize(const char *in, char *out, size_t outlen, char *err, size_t errlen);
+
+#endif

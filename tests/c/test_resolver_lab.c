@@ -1,0 +1,575 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_resolver_lab.c - the C resolver API against the live DNSSEC lab
+ * (tests/lab): every SRV/TLSA status of $XDANE_LAB_DIR/expected.txt, cache and
+ * TTL expiry, coalescing, cancellation, destruction in flight, a refusing
+ * host loop, 1000 concurrent lookups, configuration errors.
+ *
+ * Environment: XDANE_LAB_DIR, XDANE_UPSTREAM, XDANE_TRUST_ANCHOR (tests/lab/env.sh);
+ * XDANE_TEST_BURST (default 1000) lookups in the concurrency test.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "xdane.h"
+#include "tap.h"
+
+static const char *upstream, *anchor;
+static xdane_miniloop *loop;
+
+/* now_ms - monotonic milliseconds. */
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* new_resolver - resolver on the lab with the given timeout. */
+static xdane_resolver *new_resolver(unsigned timeout_ms, const xdane_host_ops *ops)
+{
+	char err[256];
+	const char *ups[1];
+	xdane_resolver_config cfg;
+	xdane_resolver *r;
+
+	memset(&cfg, 0, sizeof cfg);
+	ups[0] = upstream;
+	cfg.upstreams = ups;
+	cfg.nupstreams = 1;
+	cfg.trust_anchor_file = anchor;
+	cfg.timeout_ms = timeout_ms;
+	r = xdane_resolver_new(&cfg, ops ? ops : xdane_miniloop_ops(loop), err, sizeof err);
+	if (!r)
+		tap_diag("resolver: %s", err);
+	return r;
+}
+
+/* One expected line of expected.txt and what came back. */
+struct expect {
+	char qname[256], type[8], status[16], detail[16], rdata[512];
+	const xdane_answer *got;
+	int calls;
+};
+
+/* on_expect - store the answer. */
+static void on_expect(const xdane_answer *a, void *arg)
+{
+	struct expect *e = arg;
+	e->calls++;
+	if (!e->got)
+		e->got = xdane_answer_ref(a);
+}
+
+/* run_until - run the loop until *done or the deadline; returns 1 if done. */
+static int run_until(const int *done, unsigned max_ms)
+{
+	uint64_t end = now_ms() + max_ms;
+	while (!*done && now_ms() < end)
+		xdane_miniloop_run_once(loop, 50);
+	return *done;
+}
+
+/* format_srv - "prio weight port target.;..." as in expected.txt. */
+static void format_srv(const xdane_answer *a, char *out, size_t len)
+{
+	size_t i, n = 0;
+	out[0] = '\0';
+	for (i = 0; i < a->count && n < len; i++)
+		n += (size_t)snprintf(out + n, len - n, "%s%u %u %u %s%s", i ? ";" : "", a->srv[i].priority,
+		                      a->srv[i].weight, a->srv[i].port, a->srv[i].target,
+		                      strcmp(a->srv[i].target, ".") ? "." : "");
+}
+
+/* format_tlsa - "u s m hex" of the first record. */
+static void format_tlsa(const xdane_answer *a, char *out, size_t len)
+{
+	size_t i, n;
+	out[0] = '\0';
+	if (!a->count)
+		return;
+	n = (size_t)snprintf(out, len, "%u %u %u ", a->tlsa[0].usage, a->tlsa[0].selector, a->tlsa[0].mtype);
+	for (i = 0; i < a->tlsa[0].len && n + 3 < len; i++)
+		n += (size_t)snprintf(out + n, len - n, "%02x", a->tlsa[0].data[i]);
+}
+
+/* start_expect - issue the lookup for one expected line; 1 started. */
+static int start_expect(xdane_resolver *r, struct expect *e)
+{
+	char err[256];
+	int64_t id = 0;
+	unsigned port;
+	char host[256];
+
+	if (!strcmp(e->type, "SRV")) {
+		if (!strncmp(e->qname, "_xmpp-server._tcp.", 18))
+			id = xdane_lookup_srv(r, e->qname + 18, 0, on_expect, e, err, sizeof err);
+		else if (!strncmp(e->qname, "_xmpps-server._tcp.", 19))
+			id = xdane_lookup_srv(r, e->qname + 19, 1, on_expect, e, err, sizeof err);
+		else
+			return 0;
+	} else if (!strcmp(e->type, "TLSA") && sscanf(e->qname, "_%u._tcp.%255s", &port, host) == 2) {
+		id = xdane_lookup_tlsa(r, port, host, on_expect, e, err, sizeof err);
+	} else {
+		return 0;
+	}
+	if (id <= 0)
+		tap_diag("lookup %s: %s", e->qname, err);
+	return id > 0;
+}
+
+/* test_expected - every SRV/TLSA line of expected.txt, all in parallel. */
+static void test_expected(void)
+{
+	char path[512], line[1024];
+	FILE *fp;
+	struct expect *ex = NULL;
+	size_t n = 0, cap = 0, i, pending;
+	xdane_resolver *r = new_resolver(9000, NULL);
+	uint64_t end;
+
+	snprintf(path, sizeof path, "%s/expected.txt", getenv("XDANE_LAB_DIR"));
+	fp = fopen(path, "r");
+	if (!tap_ok(fp != NULL && r != NULL, "expected.txt readable and resolver created")) {
+		if (fp)
+			fclose(fp);
+		xdane_resolver_free(r);
+		return;
+	}
+	while (fgets(line, sizeof line, fp)) {
+		struct expect e;
+		memset(&e, 0, sizeof e);
+		if (line[0] == '#' || sscanf(line, "%255s %7s %15s %15s %511[^\n]", e.qname, e.type, e.status, e.detail, e.rdata) < 4)
+			continue;
+		if (strcmp(e.type, "SRV") && strcmp(e.type, "TLSA"))
+			continue;
+		/* the API only asks _service._tcp SRV and _port._tcp TLSA names */
+		if (e.qname[0] != '_' || strstr(e.qname, ".bench.example"))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			ex = realloc(ex, cap * sizeof *ex);
+		}
+		ex[n++] = e;
+	}
+	fclose(fp);
+	for (i = 0; i < n; i++)
+		if (!start_expect(r, &ex[i]))
+			tap_ok(0, "%s %s started", ex[i].qname, ex[i].type);
+	end = now_ms() + 15000;
+	do {
+		xdane_miniloop_run_once(loop, 50);
+		for (pending = 0, i = 0; i < n; i++)
+			pending += ex[i].calls == 0;
+	} while (pending && now_ms() < end);
+	for (i = 0; i < n; i++) {
+		struct expect *e = &ex[i];
+		const xdane_answer *a = e->got;
+		char rd[1024] = "";
+		int ok;
+		if (!a) {
+			tap_ok(0, "%s %s answered", e->qname, e->type);
+			continue;
+		}
+		ok = !strcmp(xdane_dns_status_name(a->status), e->status) && e->calls == 1;
+		if (!strcmp(e->detail, "records"))
+			ok = ok && (strcmp(e->status, "secure") && strcmp(e->status, "insecure") ? a->count == 0 : a->count > 0);
+		else
+			ok = ok && a->count == 0; /* absence and failures carry no records */
+		if (!strcmp(e->detail, "nxdomain") && !strcmp(e->status, "secure"))
+			ok = ok && a->rcode == 3;
+		if (!strcmp(e->detail, "nodata"))
+			ok = ok && a->rcode == 0;
+		if (e->rdata[0] && a->count) {
+			if (a->qtype == 33)
+				format_srv(a, rd, sizeof rd);
+			else
+				format_tlsa(a, rd, sizeof rd);
+			ok = ok && !strcmp(rd, e->rdata);
+		}
+		if (!tap_ok(ok, "%s %s: %s %s", e->qname, e->type, e->status, e->detail))
+			tap_diag("got %s (%s) rcode %d count %zu calls %d rdata '%s'", xdane_dns_status_name(a->status),
+			         a->why ? a->why : "-", a->rcode, a->count, e->calls, rd);
+		xdane_answer_unref(a);
+	}
+	free(ex);
+	xdane_resolver_free(r);
+}
+
+/* Counting callback for the tests below. */
+struct counter {
+	int calls;
+	const xdane_answer *last;
+};
+
+static void on_count(const xdane_answer *a, void *arg)
+{
+	struct counter *c = arg;
+	c->calls++;
+	if (c->last)
+		xdane_answer_unref(c->last);
+	c->last = xdane_answer_ref(a);
+}
+
+static void counter_clear(struct counter *c)
+{
+	if (c->last)
+		xdane_answer_unref(c->last);
+	memset(c, 0, sizeof *c);
+}
+
+/* test_cache - repeats come from the cache until the TTL (2 s in ttl.example) runs out. */
+static void test_cache(void)
+{
+	xdane_resolver *r = new_resolver(2000, NULL);
+	struct counter c = { 0, NULL };
+	xdane_resolver_stats st;
+	uint64_t up;
+	int done;
+
+	if (!tap_ok(r != NULL, "cache: resolver"))
+		return;
+	xdane_lookup_srv(r, "ttl.example", 0, on_count, &c, NULL, 0);
+	done = 0;
+	while (c.calls < 1 && run_until(&done, 50) == 0 && c.calls == 0)
+		;
+	tap_ok(c.calls == 1 && c.last->status == XDANE_DNS_SECURE && !c.last->cached, "cache: first answer from upstream");
+	tap_ok(c.last && c.last->ttl >= 1 && c.last->ttl <= 2, "cache: TTL of ttl.example is 2 s (got %u)", c.last ? c.last->ttl : 0);
+	xdane_resolver_get_stats(r, &st);
+	up = st.upstream_queries;
+	xdane_lookup_srv(r, "TTL.example.", 0, on_count, &c, NULL, 0);
+	tap_ok(c.calls == 1, "cache: a cache hit is not delivered synchronously");
+	while (c.calls < 2)
+		xdane_miniloop_run_once(loop, 50);
+	xdane_resolver_get_stats(r, &st);
+	tap_ok(c.last->cached && c.last->status == XDANE_DNS_SECURE && c.last->count == 1, "cache: repeat served from cache");
+	tap_ok(st.cache_hits == 1 && st.upstream_queries == up, "cache: no upstream query for the repeat");
+	/* wait past the TTL */
+	{
+		uint64_t end = now_ms() + 2300;
+		while (now_ms() < end)
+			xdane_miniloop_run_once(loop, 100);
+	}
+	xdane_lookup_srv(r, "ttl.example", 0, on_count, &c, NULL, 0);
+	while (c.calls < 3)
+		xdane_miniloop_run_once(loop, 50);
+	xdane_resolver_get_stats(r, &st);
+	tap_ok(!c.last->cached && st.upstream_queries == up + 1, "cache: expired entry fetched again after the TTL");
+	/* bogus answers are never cached */
+	xdane_lookup_tlsa(r, 5269, "xmpp.badsig.example", on_count, &c, NULL, 0);
+	while (c.calls < 4)
+		xdane_miniloop_run_once(loop, 50);
+	xdane_lookup_tlsa(r, 5269, "xmpp.badsig.example", on_count, &c, NULL, 0);
+	while (c.calls < 5)
+		xdane_miniloop_run_once(loop, 50);
+	tap_ok(c.last->status == XDANE_DNS_BOGUS && !c.last->cached, "cache: bogus answer not cached");
+	/* secure absence is cached */
+	xdane_lookup_tlsa(r, 5269, "xmpp.notlsa.example", on_count, &c, NULL, 0);
+	while (c.calls < 6)
+		xdane_miniloop_run_once(loop, 50);
+	xdane_lookup_tlsa(r, 5269, "xmpp.notlsa.example", on_count, &c, NULL, 0);
+	while (c.calls < 7)
+		xdane_miniloop_run_once(loop, 50);
+	tap_ok(c.last->status == XDANE_DNS_SECURE && c.last->count == 0 && c.last->cached, "cache: secure NXDOMAIN cached");
+	counter_clear(&c);
+	xdane_resolver_free(r);
+}
+
+/* test_coalesce - identical concurrent lookups share one upstream request. */
+static void test_coalesce(void)
+{
+	xdane_resolver *r = new_resolver(2000, NULL);
+	struct counter c[5];
+	xdane_resolver_stats st;
+	int i, all;
+
+	memset(c, 0, sizeof c);
+	if (!tap_ok(r != NULL, "coalesce: resolver"))
+		return;
+	for (i = 0; i < 5; i++)
+		xdane_lookup_tlsa(r, 5269, "xmpp.b.example", on_count, &c[i], NULL, 0);
+	xdane_resolver_get_stats(r, &st);
+	tap_ok(st.upstream_queries == 1 && st.coalesced == 4, "coalesce: 5 lookups, 1 upstream request, 4 coalesced");
+	do {
+		xdane_miniloop_run_once(loop, 50);
+		for (all = 1, i = 0; i < 5; i++)
+			all &= c[i].calls == 1;
+	} while (!all);
+	for (all = 1, i = 0; i < 5; i++)
+		all &= c[i].last->status == XDANE_DNS_SECURE && c[i].last->count == 1;
+	tap_ok(all, "coalesce: every lookup gets the secure answer once");
+	for (i = 0; i < 5; i++)
+		counter_clear(&c[i]);
+	xdane_resolver_free(r);
+}
+
+/* test_cancel - a cancelled lookup never calls back; others on the same query still do. */
+static void test_cancel(void)
+{
+	xdane_resolver *r = new_resolver(9000, NULL);
+	struct counter a = { 0, NULL }, b = { 0, NULL }, h = { 0, NULL };
+	int64_t ida, idh;
+	uint64_t end;
+
+	if (!tap_ok(r != NULL, "cancel: resolver"))
+		return;
+	ida = xdane_lookup_srv(r, "slow.example", 0, on_count, &a, NULL, 0);
+	xdane_lookup_srv(r, "slow.example", 0, on_count, &b, NULL, 0);
+	xdane_miniloop_run_once(loop, 20);
+	tap_ok(xdane_lookup_cancel(r, ida) == 1, "cancel: in-flight lookup cancelled");
+	tap_ok(xdane_lookup_cancel(r, ida) == 0, "cancel: second cancel reports unknown");
+	/* a cache hit waiting for delivery can be cancelled too */
+	xdane_lookup_srv(r, "a.example", 0, on_count, &h, NULL, 0);
+	while (h.calls == 0)
+		xdane_miniloop_run_once(loop, 50);
+	idh = xdane_lookup_srv(r, "a.example", 0, on_count, &h, NULL, 0);
+	tap_ok(xdane_lookup_cancel(r, idh) == 1, "cancel: queued cache hit cancelled");
+	end = now_ms() + 9000;
+	while (b.calls == 0 && now_ms() < end)
+		xdane_miniloop_run_once(loop, 50);
+	xdane_miniloop_run_once(loop, 10);
+	tap_ok(a.calls == 0, "cancel: cancelled callback never ran");
+	tap_ok(h.calls == 1, "cancel: cancelled cache hit never delivered");
+	tap_ok(b.calls == 1 && b.last->status == XDANE_DNS_SECURE, "cancel: the other lookup on the slow name still completes (%s)",
+	       b.last ? xdane_dns_status_name(b.last->status) : "none");
+	tap_ok(xdane_lookup_cancel(r, 424242) == 0, "cancel: unknown id");
+	counter_clear(&a);
+	counter_clear(&b);
+	counter_clear(&h);
+	xdane_resolver_free(r);
+}
+
+/* test_destroy_in_flight - freeing with lookups in flight: no callback, no registration left. */
+static void test_destroy_in_flight(void)
+{
+	xdane_resolver *r = new_resolver(4500, NULL);
+	struct counter c = { 0, NULL };
+	char name[64];
+	int i, left;
+
+	if (!tap_ok(r != NULL, "destroy: resolver"))
+		return;
+	for (i = 0; i < 40; i++) {
+		snprintf(name, sizeof name, "h%d.a.example", i);
+		xdane_lookup_tlsa(r, 5269, name, on_count, &c, NULL, 0);
+	}
+	xdane_lookup_srv(r, "slow.example", 0, on_count, &c, NULL, 0);
+	xdane_lookup_srv(r, "dead.example", 0, on_count, &c, NULL, 0);
+	xdane_miniloop_run_once(loop, 5);
+	xdane_resolver_free(r);
+	left = xdane_miniloop_run_once(loop, 0);
+	tap_ok(left == 0, "destroy: no host registration left (%d)", left);
+	for (i = 0; i < 5; i++)
+		xdane_miniloop_run_once(loop, 10);
+	tap_ok(c.calls == 0, "destroy: no callback after free (%d)", c.calls);
+}
+
+/* Closing from inside a callback. */
+struct closer {
+	xdane_resolver *r;
+	int calls;
+};
+
+static void on_close(const xdane_answer *a, void *arg)
+{
+	struct closer *c = arg;
+	(void)a;
+	c->calls++;
+	xdane_resolver_free(c->r);
+	xdane_resolver_free(c->r); /* idempotent while deferred */
+}
+
+/* test_free_in_callback - the first callback frees the resolver; the rest never run. */
+static void test_free_in_callback(void)
+{
+	struct closer c;
+	int i;
+
+	c.calls = 0;
+	c.r = new_resolver(2000, NULL);
+	if (!tap_ok(c.r != NULL, "free in callback: resolver"))
+		return;
+	for (i = 0; i < 3; i++)
+		xdane_lookup_srv(c.r, "a.example", 0, on_close, &c, NULL, 0);
+	xdane_lookup_srv(c.r, "slow.example", 0, on_close, &c, NULL, 0);
+	for (i = 0; i < 40 && c.calls == 0; i++)
+		xdane_miniloop_run_once(loop, 50);
+	for (i = 0; i < 5; i++)
+		xdane_miniloop_run_once(loop, 10);
+	tap_ok(c.calls == 1, "free in callback: exactly one callback ran (%d)", c.calls);
+	tap_ok(xdane_miniloop_run_once(loop, 0) == 0, "free in callback: no host registration left");
+}
+
+/* A host that refuses fd watches: lookups must end indeterminate, not hang or pass. */
+static int refuse_watch;
+static const xdane_host_ops *real_ops;
+
+static void *refusing_watch(void *host, int fd, int r, int w, xdane_fd_ready_fn f, void *arg)
+{
+	if (refuse_watch)
+		return NULL;
+	return real_ops->watch_fd(host, fd, r, w, f, arg);
+}
+
+/* test_refusing_host - the bridge never loses a refused registration silently. */
+static void test_refusing_host(void)
+{
+	xdane_host_ops ops;
+	xdane_resolver *r;
+	struct counter c = { 0, NULL };
+	uint64_t start;
+
+	real_ops = xdane_miniloop_ops(loop);
+	ops = *real_ops;
+	ops.watch_fd = refusing_watch;
+	r = new_resolver(3000, &ops);
+	if (!tap_ok(r != NULL, "refusing host: resolver"))
+		return;
+	refuse_watch = 1;
+	start = now_ms();
+	xdane_lookup_tlsa(r, 5269, "xmpp.a.example", on_count, &c, NULL, 0);
+	while (c.calls == 0 && now_ms() - start < 5000)
+		xdane_miniloop_run_once(loop, 50);
+	tap_ok(c.calls == 1 && c.last->status == XDANE_DNS_INDETERMINATE,
+	       "refusing host: lookup ends indeterminate (%s)", c.last && c.last->why ? c.last->why : "-");
+	tap_ok(now_ms() - start < 1000, "refusing host: reported at once, not after a timeout");
+	refuse_watch = 0;
+	xdane_lookup_tlsa(r, 5269, "xmpp.a.example", on_count, &c, NULL, 0);
+	while (c.calls == 1)
+		xdane_miniloop_run_once(loop, 50);
+	tap_ok(c.last->status == XDANE_DNS_SECURE, "refusing host: later lookups work again");
+	counter_clear(&c);
+	xdane_resolver_free(r);
+}
+
+/* test_burst - many concurrent distinct lookups all complete (bounded in-flight queue). */
+static void test_burst(void)
+{
+	const char *env = getenv("XDANE_TEST_BURST");
+	int n = env ? atoi(env) : 1000, i, secure = 0;
+	struct counter *c = calloc((size_t)n, sizeof *c);
+	xdane_resolver *r = new_resolver(5000, NULL);
+	xdane_resolver_stats st;
+	char name[64];
+	uint64_t start = now_ms();
+	int done = 0;
+
+	if (!tap_ok(r != NULL && c != NULL, "burst: resolver")) {
+		free(c);
+		xdane_resolver_free(r);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof name, "host%d.a.example", i);
+		xdane_lookup_tlsa(r, 5269, name, on_count, &c[i], NULL, 0);
+	}
+	xdane_resolver_get_stats(r, &st);
+	tap_ok(st.in_flight <= 64 && st.queued + st.in_flight == (unsigned)n, "burst: at most 64 in flight, rest queued (%u + %u)",
+	       st.in_flight, st.queued);
+	while (done < n && now_ms() - start < 60000) {
+		xdane_miniloop_run_once(loop, 50);
+		for (done = 0, i = 0; i < n; i++)
+			done += c[i].calls;
+	}
+	for (i = 0; i < n; i++)
+		secure += c[i].calls == 1 && c[i].last->status == XDANE_DNS_SECURE && c[i].last->rcode == 3;
+	tap_ok(secure == n, "burst: %d concurrent lookups all completed as secure NXDOMAIN (%d) in %llu ms", n, secure,
+	       (unsigned long long)(now_ms() - start));
+	xdane_resolver_get_stats(r, &st);
+	tap_ok(st.by_status[XDANE_DNS_SECURE] == (uint64_t)n && st.in_flight == 0 && st.queued == 0, "burst: stats agree");
+	for (i = 0; i < n; i++)
+		counter_clear(&c[i]);
+	free(c);
+	xdane_resolver_free(r);
+}
+
+/* test_config_errors - bad configuration fails clearly, naming the problem. */
+static void test_config_errors(void)
+{
+	char err[256];
+	const char *bad[] = { "127.0.0.1:99999" }, *bad2[] = { "not-an-address" }, *v6[] = { "[::1]:5353" };
+	xdane_resolver_config cfg;
+	xdane_resolver *r;
+	struct counter c = { 0, NULL };
+
+	memset(&cfg, 0, sizeof cfg);
+	cfg.upstreams = bad;
+	cfg.nupstreams = 1;
+	cfg.trust_anchor_file = anchor;
+	r = xdane_resolver_new(&cfg, xdane_miniloop_ops(loop), err, sizeof err);
+	tap_ok(!r && strstr(err, "bad upstream") && strstr(err, "99999"), "config: bad port rejected (%s)", err);
+	cfg.upstreams = bad2;
+	r = xdane_resolver_new(&cfg, xdane_miniloop_ops(loop), err, sizeof err);
+	tap_ok(!r && strstr(err, "not-an-address"), "config: bad address rejected (%s)", err);
+	cfg.upstreams = v6;
+	r = xdane_resolver_new(&cfg, xdane_miniloop_ops(loop), err, sizeof err);
+	tap_ok(r != NULL, "config: [::1]:5353 accepted");
+	xdane_resolver_free(r);
+	cfg.trust_anchor_file = "/nonexistent/anchor";
+	r = xdane_resolver_new(&cfg, xdane_miniloop_ops(loop), err, sizeof err);
+	tap_ok(!r && strstr(err, "cannot read trust anchor file /nonexistent/anchor"), "config: missing anchor file (%s)", err);
+	cfg.trust_anchor_file = "/etc/hostname";
+	r = xdane_resolver_new(&cfg, xdane_miniloop_ops(loop), err, sizeof err);
+	tap_ok(!r && strstr(err, "/etc/hostname"), "config: file without DS/DNSKEY rejected (%s)", err);
+	/* wrong anchor: everything under the lab root is bogus, never secure or insecure */
+	cfg.trust_anchor_file = "/usr/share/dns/root.key";
+	cfg.upstreams = &upstream;
+	r = xdane_resolver_new(&cfg, xdane_miniloop_ops(loop), err, sizeof err);
+	if (tap_ok(r != NULL, "config: Debian root key accepted (%s)", err)) {
+		xdane_lookup_tlsa(r, 5269, "xmpp.a.example", on_count, &c, NULL, 0);
+		while (c.calls == 0)
+			xdane_miniloop_run_once(loop, 50);
+		tap_ok(c.last->status == XDANE_DNS_BOGUS || c.last->status == XDANE_DNS_INDETERMINATE,
+		       "config: wrong trust anchor makes lab answers bogus/indeterminate (%s)", xdane_dns_status_name(c.last->status));
+		counter_clear(&c);
+		xdane_resolver_free(r);
+	}
+}
+
+/* test_names - invalid names are refused, IDN names looked up by A-label. */
+static void test_names(void)
+{
+	xdane_resolver *r = new_resolver(2000, NULL);
+	struct counter c = { 0, NULL };
+	char err[256];
+
+	if (!tap_ok(r != NULL, "names: resolver"))
+		return;
+	tap_ok(xdane_lookup_srv(r, "a..example", 0, on_count, &c, err, sizeof err) == 0 && strstr(err, "empty label"),
+	       "names: empty label refused (%s)", err);
+	tap_ok(xdane_lookup_srv(r, "a example", 0, on_count, &c, err, sizeof err) == 0, "names: space refused");
+	tap_ok(xdane_lookup_srv(r, "", 0, on_count, &c, err, sizeof err) == 0, "names: empty refused");
+	tap_ok(xdane_lookup_tlsa(r, 0, "a.example", on_count, &c, err, sizeof err) == 0, "names: port 0 refused");
+	tap_ok(xdane_lookup_tlsa(r, 5269, "bücher.a.example", on_count, &c, err, sizeof err) > 0, "names: IDN accepted");
+	while (c.calls == 0)
+		xdane_miniloop_run_once(loop, 50);
+	tap_ok(!strcmp(c.last->qname, "_5269._tcp.xn--bcher-kva.a.example") && c.last->status == XDANE_DNS_SECURE &&
+	       c.last->rcode == 3, "names: IDN looked up as A-label (%s)", c.last->qname);
+	counter_clear(&c);
+	xdane_resolver_free(r);
+}
+
+int main(void)
+{
+	upstream = getenv("XDANE_UPSTREAM");
+	anchor = getenv("XDANE_TRUST_ANCHOR");
+	if (!upstream || !anchor || !getenv("XDANE_LAB_DIR")) {
+		printf("not ok 1 - XDANE_UPSTREAM/XDANE_TRUST_ANCHOR/XDANE_LAB_DIR not set (source tests/lab/env.sh)\n");
+		return 1;
+	}
+	loop = xdane_miniloop_new();
+	test_config_errors();
+	test_names();
+	test_expected();
+	test_cache();
+	test_coalesce();
+	test_cancel();
+	test_destroy_in_flight();
+	test_free_in_callback();
+	test_refusing_host();
+	test_burst();
+	tap_ok(xdane_miniloop_run_once(loop, 0) == 0, "loop empty at the end");
+	xdane_miniloop_free(loop);
+	return tap_done();
+}
