@@ -679,16 +679,21 @@ function dane_resolver:resolve_target(t, cb)
 	local info = { domain = self.domain, target = t.target, port = t.port, direct = self.direct, srv_secure = t.srv_secure };
 	local addrs, addr_secure, addr_bogus = {}, true, nil;
 	local pending = 1;
+	local finished = false;
 	local function ready()
 		pending = pending - 1;
-		if pending > 0 then return; end
+		if finished then return; end
 		local tlsa = info.tlsa;
 		if tlsa and (tlsa.status == "bogus" or tlsa.status == "indeterminate") then
-			-- RFC 7673 s3.3: do not connect to this target, try the next one
+			-- RFC 7673 s3.3: do not connect to this target, try the next one (at once:
+			-- its address lookups may hang as long as the TLSA one did)
+			finished = true;
 			self.last_error = ("DANE: TLSA lookup failed for _%d._tcp.%s: %s%s"):format(t.port, t.target, tlsa.status, tlsa.why and (" (" .. tlsa.why .. ")") or "");
 			log("warn", "DANE outgoing %s: %s: target %s:%d skipped, %s", self.domain, tlsa.status == "bogus" and "bogus" or "lookup error", t.target, t.port, self.last_error);
 			return self:next(cb);
 		end
+		if pending > 0 then return; end
+		finished = true;
 		if addr_bogus then
 			self.last_error = "DANE: address lookup for " .. t.target .. " bogus";
 			log("warn", "DANE outgoing %s: bogus: target %s skipped, address records bogus", self.domain, t.target);

@@ -12,12 +12,18 @@
 E2E_A_ADDR=${E2E_A_ADDR:-127.0.0.2}
 E2E_B_ADDR=${E2E_B_ADDR:-127.0.0.3}
 E2E_PW=pw
-# B's VirtualHosts and their certificate file (self = self-signed, chain = lab CA chain).
-# wrong.b.example: no SRV, fallback TLSA _5269._tcp.wrong.b.example is all zeros; it
-# also offers no STARTTLS (s2s_allow_encryption = false) for the "no TLS" cases.
+# B's VirtualHosts: HOST:CERT[:KEYDOMAIN] with CERT self (self-signed), cert (lab CA
+# issued) or chain (cert + lab CA), from the lab PKI of KEYDOMAIN (default HOST).
+#   wrong.b.example: no SRV, fallback TLSA _5269._tcp.wrong.b.example is all zeros; it
+#     also offers no STARTTLS (s2s_allow_encryption = false) for the "no TLS" cases.
+#   srvinsecure.example: insecure SRV to xmpp.b.example, served with b.example's key,
+#     which that target's secure TLSA would match if DANE were (wrongly) applied.
 E2E_B_HOSTS="b.example:self ta.example:chain ee0.example:cert wrong.example:chain
 notlsa.example:chain insecure.example:self bogus.example:self badsig.example:self
-expired.example:self wrong.b.example:self"
+expired.example:self wrong.b.example:self:b.example multi.example:self multi2.example:self
+nosrv.example:self noservice.example:self srvinsecure.example:self:b.example
+slow.example:self dead.example:self refused.example:self cname.example:self
+optout.nsec3.example:self"
 E2E_TAP_N=0
 E2E_FAILED=0
 
@@ -84,17 +90,6 @@ e2e_user() {
 	printf 'return {\n\t["password"] = "%s";\n};\n' "$E2E_PW" >"$1/data/$enc/accounts/$3.dat"
 }
 
-# e2e_cert_of HOST KIND - certificate file of a lab domain
-e2e_cert_of() {
-	local h=$1 base=$1
-	case $h in wrong.b.example) base=b.example ;; esac
-	case $2 in
-	self) echo "$XDANE_PKI/$base/self.pem" ;;
-	cert) echo "$XDANE_PKI/$base/cert.pem" ;;
-	chain) echo "$XDANE_PKI/$base/chain.pem" ;;
-	esac
-}
-
 # e2e_write_configs [MODULE...] - configs for A and B in $E2E_DIR/{a,b}
 e2e_write_configs() {
 	local d entry h kind base
@@ -117,10 +112,13 @@ e2e_write_configs() {
 		echo "s2s_direct_tls_ssl = { key = \"$XDANE_PKI/b.example/key.pem\", certificate = \"$XDANE_PKI/b.example/self.pem\" }"
 		echo "${E2E_B_EXTRA:-}"
 		for entry in $E2E_B_HOSTS; do
-			h=${entry%%:*} kind=${entry#*:}
-			base=$h; [ "$h" = wrong.b.example ] && base=b.example
+			IFS=: read -r h kind base <<-EOT
+			$entry
+			EOT
+			base=${base:-$h}
+			e2e_lab_has "$base" || { echo "-- $h skipped: the lab has no zone $base"; continue; }
 			echo "VirtualHost \"$h\""
-			echo "  ssl = { key = \"$XDANE_PKI/$base/key.pem\", certificate = \"$(e2e_cert_of "$h" "$kind")\" }"
+			echo "  ssl = { key = \"$XDANE_PKI/$base/key.pem\", certificate = \"$XDANE_PKI/$base/$kind.pem\" }"
 			[ "$h" = wrong.b.example ] && echo "  s2s_allow_encryption = false"
 			e2e_user "$d" "$h" u
 		done
