@@ -13,3 +13,6 @@ export XDANE_DNS_DELAY_MS="${XDANE_DNS_DELAY_MS:-3000}"
 export XDANE_TRUST_ANCHOR="$XDANE_LAB_DIR/root.ds"         # root DS, zone-file format
 export XDANE_PKI="$XDANE_LAB_DIR/pki"                      # ca.pem, ca.key, <domain>/{key,cert,self,chain}.pem
 export XDANE_UPSTREAM="$XDANE_DNS_ADDR:$XDANE_RESOLVER_PORT"
+export XDANE_EXPECTED="$XDANE_LAB_DIR/expected.txt"        # NAME TYPE STATUS DETAIL [RDATA]: see tests/lab/README.md
+export XDANE_ROOT_DNSKEY="$XDANE_LAB_DIR/root.dnskey"      # root KSK as a DNSKEY record (the other anchor form)
+export XDANE_BENCH_DOMAINS="$XDANE_LAB_DIR/bench-domains.txt" # the zNNNN.bench.example domains (XDANE_LAB_BENCH=1 only)

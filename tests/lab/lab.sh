@@ -277,6 +277,8 @@ do_status() {
 		p=$(pid_of "$d")
 		if alive "$p"; then echo "$d running (pid $p)"; else echo "$d not running"; rc=1; fi
 	done
+	wait_answer "$XDANE_NSD_PORT" . SOA 1 || { echo "nsd does not answer on $A@$XDANE_NSD_PORT"; rc=1; }
+	wait_answer "$XDANE_RESOLVER_PORT" . SOA 1 || { echo "unbound does not answer on $A@$XDANE_RESOLVER_PORT"; rc=1; }
 	return $rc
 }
 

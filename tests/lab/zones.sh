@@ -6,7 +6,8 @@
 # the trust anchors root.ds, root.dnskey, root.bind, the list of served zones
 # zones.list, and expected.txt (the DNSSEC status every name/type must have).
 # Every TLSA value is computed from the PKI files, every DS from the fresh keys.
-# With XDANE_LAB_BENCH=1 the 1000 benchmark zones are added (bench-zones.sh).
+# With XDANE_LAB_BENCH=1 the 1000 benchmark zones are added (bench-zones.sh);
+# bench-domains.txt then lists them.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 : "${XDANE_LAB_DIR:?}" "${XDANE_PKI:?}"
@@ -299,8 +300,10 @@ cname-insecure.example nosrv.example noservice.example srvinsecure.example
 multi.example multi2.example slow.example dead.example refused.example ttl.example
 nsec3.example optout.nsec3.example"
 
+bench=""
+[ "${XDANE_LAB_BENCH:-0}" = 1 ] && bench=bench.example
 # shellcheck disable=SC2086
-"$here/pki.sh" $CHILDREN
+"$here/pki.sh" $CHILDREN $bench
 
 modes=$L/zones.modes
 for z in $CHILDREN; do child "$z"; done 3>"$modes"
@@ -311,6 +314,16 @@ while read -r z mode _; do
 	sign "$z" "$mode" & pids="$pids $!"
 done <"$modes"
 for p in $pids; do wait "$p" || { echo "zones.sh: signing failed" >&2; exit 1; }; done
+
+if [ -n "$bench" ]; then
+	"$here/bench-zones.sh" "$INCEPTION" "$EXPIRATION" || { echo "zones.sh: bench zones failed" >&2; exit 1; }
+	echo "bench.example signed example" >>"$modes"
+	h=$(spki_sha256 "$XDANE_PKI/bench.example/key.pem")
+	last=$(tail -1 "$L/bench-domains.txt")
+	expect "_xmpp-server._tcp.z0000.bench.example SRV secure records 0 0 5269 xmpp.z0000.bench.example."
+	expect "_5269._tcp.xmpp.z0000.bench.example TLSA secure records 3 1 1 $h"
+	expect "_5269._tcp.xmpp.$last TLSA secure records 3 1 1 $h"
+fi
 
 # example.: delegations to every child, with the DS of the signed ones.
 {
@@ -353,6 +366,7 @@ expect "nonexistent.example. A secure nxdomain"
 	echo ". root.signed"
 	echo "example. example.signed"
 	while read -r z _; do echo "$z. $z.signed"; done <"$modes"
+	[ -z "$bench" ] || cat "$L/bench-zones.list"
 } >"$L/zones.list"
 for f in $(cut -d' ' -f2 "$L/zones.list"); do
 	[ -s "$Z/$f" ] || { echo "zones.sh: $f missing" >&2; exit 1; }
