@@ -16,7 +16,7 @@ root=$(cd "$here/../.." && pwd)
 . "$here/env.sh"
 # shellcheck source=dnscheck.sh
 . "$here/dnscheck.sh"
-L=$XDANE_LAB_DIR
+L=${XDANE_LAB_DIR%/}
 A=$XDANE_DNS_ADDR
 PROXY="$root/${XDANE_BUILD:-build}/tools/dnsproxy"
 DAEMONS="nsd unbound delay dead refuse"
@@ -43,6 +43,10 @@ alive() {
 	[ -n "$1" ] && kill -0 "$1" 2>/dev/null || return 1
 	! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
 }
+
+# ours PID - true if PID is a lab process of this lab directory (a stale pid
+# file must never make us signal an unrelated process)
+ours() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$L/"; }
 
 # wait_answer PORT NAME TYPE TRIES - poll with kdig until the server answers
 wait_answer() {
@@ -246,7 +250,7 @@ do_stop() {
 	local d p pids="" rc=0 i stray
 	for d in $DAEMONS; do
 		p=$(pid_of "$d")
-		alive "$p" && kill -TERM "$p" 2>/dev/null && pids="$pids $d:$p"
+		alive "$p" && ours "$p" && kill -TERM "$p" 2>/dev/null && pids="$pids $d:$p"
 	done
 	for dp in $pids; do
 		d=${dp%%:*} p=${dp#*:} i=0
