@@ -218,7 +218,9 @@ build_proxy() {
 
 do_start() {
 	local p t0 zones
-	t0=$(date +%s.%N)
+	t0=$(date +%s%N)
+	trap 'die "interrupted"' INT TERM
+	case $A in 127.*) ;; *) die "XDANE_DNS_ADDR=$A is not in 127.0.0.0/8: the lab listens on loopback only" ;; esac
 	for p in "$XDANE_NSD_PORT" "$XDANE_RESOLVER_PORT" "$XDANE_DELAY_PORT" "$XDANE_DEAD_PORT" "$XDANE_REFUSE_PORT"; do
 		port_busy "$p" && die "port $p on $A is already in use (set XDANE_*_PORT in the environment, see tests/lab/env.sh)"
 	done
@@ -243,7 +245,8 @@ do_start() {
 	wait_answer "$XDANE_RESOLVER_PORT" . SOA 50 || die "unbound does not answer on $A@$XDANE_RESOLVER_PORT, see $L/unbound.log"
 	verify || die "the lab does not answer as designed (see above)"
 	env | grep '^XDANE_' | sort >"$L/env.txt"
-	printf 'lab.sh: lab up in %s (%.1f s)\n' "$L" "$(echo "$(date +%s.%N) - $t0" | bc 2>/dev/null || echo 0)"
+	t0=$(( ($(date +%s%N) - t0) / 1000000 ))
+	printf 'lab.sh: lab up in %s (%d.%03d s)\n' "$L" $((t0 / 1000)) $((t0 % 1000))
 }
 
 do_stop() {
