@@ -233,6 +233,7 @@ child() {
 			expect "xmpp.$z TLSA secure nodata"
 			# Opt-out: a denial covered by an opt-out NSEC3 only proves "insecure".
 			expect "nonexistent.$z A insecure nxdomain"
+			expect "_5269._tcp.nothere.$z TLSA insecure nxdomain"
 			;;
 		optout.nsec3.example)
 			mode=unsigned parent=nsec3.example
