@@ -16,12 +16,14 @@
  * sorts records on insertion, so the verdict does not depend on their order.
  *
  * Policy decisions where the RFCs are silent:
- * - Expired trust anchor: a DANE-TA anchor that is a certificate (in the
- *   chain, or whole in DNS as 2 0 0) must be within its validity dates, be it
- *   a self-signed root or an intermediate. OpenSSL 3.0 rejects an expired
- *   self-signed root TA but accepts an expired intermediate TA; we reject
- *   both (fail closed, one rule). A bare public key (2 1 0 matched by key,
- *   certificate absent) has no dates and is accepted.
+ * - Trust anchor dates: the anchor of a DANE-TA match is defined by DNS
+ *   (RFC 5280 trust anchors carry no validity period), so its own notBefore
+ *   and notAfter are ignored, whether it is an intermediate, a self-signed
+ *   root, a 2 0 0 certificate from DNS or a bare 2 1 0 key; every
+ *   certificate below it must be within its dates. OpenSSL 3.0 alone is
+ *   inconsistent here (it ignores an expired intermediate TA but rejects an
+ *   expired self-signed root TA), so its time checks are off and dates are
+ *   checked here (run_openssl). PKIX usages check every certificate.
  * - X.509 purpose: s2s certificates serve both directions, and many carry
  *   only serverAuth (Let's Encrypt dropped clientAuth). Outgoing (role
  *   SERVER) uses OpenSSL's "ssl_server" purpose. Incoming (role CLIENT) does
@@ -43,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -364,16 +367,29 @@ static int find_record(const xdane_verify_request *req, uint8_t u, uint8_t sel, 
 	return -1;
 }
 
-/* ta_dates_ok - our expired-anchor policy (see the top of this file). */
-static int ta_dates_ok(X509 *ta, int *x509_error)
+/* dates_ok - notBefore <= now <= notAfter for chain depths 0..top; sets *err. */
+static int dates_ok(STACK_OF(X509) *chain, int top, int *err)
 {
-	if (X509_cmp_current_time(X509_get0_notBefore(ta)) >= 0) {
-		*x509_error = X509_V_ERR_CERT_NOT_YET_VALID;
-		return 0;
-	}
-	if (X509_cmp_current_time(X509_get0_notAfter(ta)) <= 0) {
-		*x509_error = X509_V_ERR_CERT_HAS_EXPIRED;
-		return 0;
+	time_t now = time(NULL);
+	int d;
+	for (d = 0; d <= top && d < sk_X509_num(chain); d++) {
+		X509 *x = sk_X509_value(chain, d);
+		/* ASN1_TIME_cmp_time_t parses in place: no allocation, unlike X509_cmp_time. */
+		int nb = ASN1_TIME_cmp_time_t(X509_get0_notBefore(x), now);
+		int na = ASN1_TIME_cmp_time_t(X509_get0_notAfter(x), now);
+		if (nb == -2 || na == -2) {
+			*err = nb == -2 ? X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD
+			                : X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD;
+			return 0;
+		}
+		if (nb > 0) {
+			*err = X509_V_ERR_CERT_NOT_YET_VALID;
+			return 0;
+		}
+		if (na < 0) {
+			*err = X509_V_ERR_CERT_HAS_EXPIRED;
+			return 0;
+		}
 	}
 	return 1;
 }
@@ -394,13 +410,24 @@ static void names_list(const xdane_verify_request *req, char *buf, size_t len)
 		snprintf(buf, len, "none given");
 }
 
-/* run_openssl - X509_verify_cert on the slot; fills the match fields of res. */
+/*
+ * run_openssl - X509_verify_cert on the slot; fills the match fields of res.
+ *
+ * fast: OpenSSL's own date checks are off and we check the dates of the
+ * verified chain ourselves, which is cheaper (X509_cmp_time allocates) and
+ * applies our trust-anchor policy: every certificate below a DANE-TA anchor,
+ * every certificate of a PKIX chain, none for DANE-EE. Returns 1 OK, 0 not
+ * OK, 2 OK except for our date check (the caller retries with OpenSSL's
+ * dates on, whose issuer search prefers valid certificates), <0 error.
+ */
 static int run_openssl(xdane_verifier *v, struct slot *s, const xdane_verify_request *req,
-                       xdane_result *res, X509 **mcert, EVP_PKEY **mspki, int *err)
+                       xdane_result *res, int fast, int *err)
 {
 	X509_VERIFY_PARAM *param;
+	X509 *mcert = NULL;
+	EVP_PKEY *mspki = NULL;
 	size_t i;
-	int ok, depth;
+	int ok, depth, dated = 0;
 	uint8_t u, sel, m;
 	const unsigned char *data;
 	size_t dlen;
@@ -417,26 +444,37 @@ static int run_openssl(xdane_verifier *v, struct slot *s, const xdane_verify_req
 	if (req->role == XDANE_ROLE_CLIENT)
 		X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_ANY); /* EKU checked on the leaf */
 	X509_VERIFY_PARAM_set_auth_level(param, SSL_get_security_level(s->ssl));
+	if (fast)
+		X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_NO_CHECK_TIME);
 	X509_STORE_CTX_set0_dane(s->sctx, SSL_get0_dane(s->ssl));
 	ok = X509_verify_cert(s->sctx);
 	*err = X509_STORE_CTX_get_error(s->sctx);
-	X509_STORE_CTX_cleanup(s->sctx);
-	if (ok < 0 || *err == X509_V_ERR_OUT_OF_MEM)
+	if (ok < 0 || *err == X509_V_ERR_OUT_OF_MEM) {
+		X509_STORE_CTX_cleanup(s->sctx);
 		return -1;
+	}
 	/* The match is reported only under an OK result: set it to read the depth
 	 * even after a failure (for the reason and the logs). */
 	SSL_set_verify_result(s->ssl, X509_V_OK);
-	*mcert = NULL;
-	*mspki = NULL;
-	depth = SSL_get0_dane_authority(s->ssl, mcert, mspki);
+	depth = SSL_get0_dane_authority(s->ssl, &mcert, &mspki);
 	if (SSL_get0_dane_tlsa(s->ssl, &u, &sel, &m, &data, &dlen) >= 0) {
 		res->record = find_record(req, u, sel, m, data, dlen);
 		res->usage = u;
 		/* A bare key (2 1 0) is reported at the certificate it signed; report
 		 * the depth its anchor occupies, one above, as for 2 0 0. */
-		res->depth = depth >= 0 && *mspki != NULL ? depth + 1 : depth;
+		res->depth = depth >= 0 && mspki != NULL ? depth + 1 : depth;
 	}
+	if (fast && ok == 1 && *err == X509_V_OK && res->usage >= 0 && res->usage != XDANE_USAGE_DANE_EE) {
+		STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(s->sctx);
+		/* The anchor's own dates do not count (policy at the top of this file). */
+		int top = res->usage == XDANE_USAGE_DANE_TA ? res->depth - 1 : sk_X509_num(chain) - 1;
+		if (!dates_ok(chain, top, err))
+			dated = 1;
+	}
+	X509_STORE_CTX_cleanup(s->sctx);
 	SSL_set_verify_result(s->ssl, *err);
+	if (dated)
+		return 2;
 	return ok == 1 && *err == X509_V_OK;
 }
 
@@ -453,10 +491,8 @@ int xdane_verify(const xdane_verifier *cv, const xdane_verify_request *req, xdan
 {
 	xdane_verifier *v = (xdane_verifier *)cv; /* the cache is internal state */
 	struct slot tmp, *s;
-	X509 *mcert = NULL;
-	EVP_PKEY *mspki = NULL;
 	size_t i, candidates = 0;
-	int rc, err = 0, pkix = 0, usable;
+	int rc, err = 0, pkix = 0, usable, dates_failed = 0;
 	char names[100], what[128], buf[32];
 	const char *uname;
 
@@ -497,11 +533,22 @@ int xdane_verify(const xdane_verifier *cv, const xdane_verify_request *req, xdan
 	}
 	usable = s->usable;
 	res->usable = usable;
-	rc = usable > 0 ? run_openssl(v, s, req, res, &mcert, &mspki, &err) : 0;
-	/* mcert belongs to the slot's DANE state: use it before the release. */
-	if (rc > 0 && res->usage == XDANE_USAGE_DANE_TA && mcert != NULL && mspki == NULL &&
-	    !ta_dates_ok(mcert, &err))
-		rc = 2; /* a valid chain below an anchor whose own dates are invalid */
+	rc = usable > 0 ? run_openssl(v, s, req, res, 1, &err) : 0;
+	if (rc == 2) {
+		/* A certificate on the chain OpenSSL built has bad dates. Rebuild with
+		 * its date checks on, which prefer valid issuers when the peer sent
+		 * alternatives; accept only a clean result. */
+		xdane_result first = *res;
+		int err2 = 0, rc2 = run_openssl(v, s, req, res, 0, &err2);
+		if (rc2 == 1) {
+			rc = 1;
+			err = err2;
+		} else {
+			*res = first;
+			rc = rc2 < 0 ? rc2 : 0;
+			dates_failed = 1;
+		}
+	}
 	slot_release(v, s, &tmp);
 	ERR_pop_to_mark();
 	res->x509_error = err;
@@ -514,9 +561,12 @@ int xdane_verify(const xdane_verifier *cv, const xdane_verify_request *req, xdan
 	if (usable == 0)
 		return fail(res, XDANE_REASON_NO_USABLE, "no usable TLSA records (%s usable)%s", buf, NULL);
 	uname = res->usage >= 0 ? xdane_usage_name(res->usage) : "";
-	if (rc == 2)
-		return fail(res, XDANE_REASON_CHAIN_INVALID, "DANE-TA anchor certificate %s%s",
-		            X509_verify_cert_error_string(err), NULL);
+	if (rc == 0 && dates_failed)
+		return fail(res, res->usage == XDANE_USAGE_DANE_TA ? XDANE_REASON_CHAIN_INVALID
+		                                                  : XDANE_REASON_PKIX_FAILED,
+		            "%s: %s", res->usage == XDANE_USAGE_DANE_TA ? "chain invalid below the trust anchor"
+		                                                       : "PKIX validation failed",
+		            X509_verify_cert_error_string(err));
 	if (rc == 0) {
 		const char *e = X509_verify_cert_error_string(err);
 		if (err == X509_V_ERR_DANE_NO_MATCH) {

@@ -117,12 +117,19 @@ static const struct vcase cases[] = {
 	{ "attacker + int under 2 1 1 int", "2 1 1 @int", "attacker int", ND, DEF, 's', REJ, NOMATCH, -1, -1 },
 	{ "attacker under the victim's 3 1 1", "3 1 1 @leaf", "attacker int root", ND, DEF, 's', REJ, NOMATCH, -1, -1 },
 	{ "attacker + int under 2 0 0 root", "2 0 0 @root", "attacker int", ND, DEF, 's', REJ, NOMATCH, -1, -1 },
-	/* Expired trust anchors (policy: a TA certificate must be within its dates). */
-	{ "expired intermediate TA", "2 1 1 @intexp", "leaf-intexp intexp", ND, DEF, 's', REJ, CHAIN, 2, 1 },
+	/* Trust anchor dates (policy: the anchor's own dates do not count, every
+	 * certificate below it must be valid; OpenSSL alone would reject the
+	 * expired self-signed root but accept the expired intermediate). */
+	{ "expired intermediate TA", "2 1 1 @intexp", "leaf-intexp intexp", ND, DEF, 's', AUTH, NONE, 2, 1 },
 	{ "expired intermediate below a valid root TA", "2 1 1 @root", "leaf-intexp intexp root", ND, DEF, 's', REJ, CHAIN, 2, 2 },
-	{ "expired self-signed root TA", "2 1 1 @rootexp", "leaf-rootexp rootexp", ND, DEF, 's', REJ, CHAIN, 2, 1 },
-	{ "expired self-signed root TA in full from DNS", "2 0 0 @rootexp", "leaf-rootexp", ND, DEF, 's', REJ, CHAIN, 2, 1 },
-	{ "bare 2 1 0 key of an expired root: keys have no dates", "2 1 0 @rootexp", "leaf-rootexp", ND, DEF, 's', AUTH, NONE, 2, 1 },
+	{ "expired self-signed root TA", "2 1 1 @rootexp", "leaf-rootexp rootexp", ND, DEF, 's', AUTH, NONE, 2, 1 },
+	{ "expired self-signed root TA in full from DNS", "2 0 0 @rootexp", "leaf-rootexp", ND, DEF, 's', AUTH, NONE, 2, 1 },
+	{ "bare 2 1 0 key of an expired root", "2 1 0 @rootexp", "leaf-rootexp", ND, DEF, 's', AUTH, NONE, 2, 1 },
+	{ "expired leaf under a bare 2 1 0 key", "2 1 0 @int", "leaf-expired", ND, DEF, 's', REJ, CHAIN, 2, 1 },
+	{ "expired old copy of the intermediate sent first, valid one second", "2 1 1 @root", "leaf int-old int root", ND, DEF, 's', AUTH, NONE, 2, 2 },
+	{ "only the expired old intermediate", "2 1 1 @root", "leaf int-old root", ND, DEF, 's', REJ, CHAIN, 2, 2 },
+	{ "PKIX-EE with an expired intermediate", "1 1 1 @leaf-intexp", "leaf-intexp intexp", ND, ALL, 's', REJ, PKIX, ANY, ANY },
+	{ "PKIX-TA under an expired intermediate", "0 1 1 @root", "leaf-intexp intexp", ND, ALL, 's', REJ, PKIX, ANY, ANY },
 	/* Self-signed leaf as its own trust anchor: not supported (OpenSSL matches
 	 * DANE-TA at depth >= 1 only); such servers publish DANE-EE. */
 	{ "DANE-TA on a self-signed leaf is no match", "2 1 1 @ss-named", "ss-named", ND, DEF, 's', REJ, NOMATCH, -1, -1 },

@@ -24,6 +24,7 @@
 #   ss        self-signed EC leaf on key K1, CN unrelated.invalid, no EKU;
 #             ss-expired, ss-future: the same key, bad dates;
 #             ss-named: self-signed with SAN example.net
+#   int-old   expired copy of int (same name and key)
 #   intexp + leaf-intexp   expired intermediate under root and a valid leaf
 #   rootexp + leaf-rootexp expired self-signed root and a valid leaf
 #   rsa-root, rsa-int, rsa-leaf  RSA-2048 three-certificate chain
@@ -105,6 +106,7 @@ cert rootx root "Test Root" otherca "$PAST1" "$YEAR" "$CA" "$CAKU" "$SKI" "$AKI"
 cert rootx-old root "Test Root" oldca "$PAST1" "$YEAR" "$CA" "$CAKU" "$SKI" "$AKI"
 ROOTSKI=$(openssl x509 -in root.pem -noout -ext subjectKeyIdentifier | sed -n 2p | tr -d ' ')
 eckey fakeroot; cert fakeroot fakeroot "Test Root" self "$PAST1" "$YEAR" "$CA" "$CAKU" "subjectKeyIdentifier = $ROOTSKI"
+cert int-old int "Test Intermediate" root "$PAST1" "$PAST2" "$CA" "$CAKU" "$SKI" "$AKI"
 eckey intexp; cert intexp intexp "Expired Intermediate" root "$PAST1" "$PAST2" "$CA" "$CAKU" "$SKI" "$AKI"
 eckey rootexp; cert rootexp rootexp "Expired Root" self "$PAST1" "$PAST2" "$CA" "$CAKU" "$SKI"
 
