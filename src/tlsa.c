@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/err.h>
 #include <openssl/x509.h>
 #include "xdane_tlsa.h"
 
@@ -157,8 +158,8 @@ void xdane_tlsa_clear(xdane_tlsa *rec)
 	rec->len = 0;
 }
 
-/* xdane_tlsa_usable - RFC 6698 s4.1: unusable records are ignored, not errors. */
-int xdane_tlsa_usable(const xdane_tlsa *rec, unsigned uses, const char **why)
+/* usable_inner - xdane_tlsa_usable without the error-queue bracket. */
+static int usable_inner(const xdane_tlsa *rec, unsigned uses, const char **why)
 {
 	const char *r = NULL;
 	const unsigned char *p;
@@ -199,6 +200,16 @@ int xdane_tlsa_usable(const xdane_tlsa *rec, unsigned uses, const char **why)
 	if (why != NULL)
 		*why = r;
 	return r == NULL;
+}
+
+/* xdane_tlsa_usable - RFC 6698 s4.1: unusable records are ignored, not errors. */
+int xdane_tlsa_usable(const xdane_tlsa *rec, unsigned uses, const char **why)
+{
+	int rc;
+	ERR_set_mark(); /* decode failures leave no errors for the host's TLS code */
+	rc = usable_inner(rec, uses, why);
+	ERR_pop_to_mark();
+	return rc;
 }
 
 /* xdane_tlsa_format - presentation form "U S M hex". */

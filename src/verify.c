@@ -486,8 +486,8 @@ static int fail(xdane_result *res, int reason, const char *fmt, const char *a, c
 	return 0;
 }
 
-/* xdane_verify - decide whether the chain is authenticated by the records. */
-int xdane_verify(const xdane_verifier *cv, const xdane_verify_request *req, xdane_result *res)
+/* verify_inner - xdane_verify without the error-queue bracket. */
+static int verify_inner(const xdane_verifier *cv, const xdane_verify_request *req, xdane_result *res)
 {
 	xdane_verifier *v = (xdane_verifier *)cv; /* the cache is internal state */
 	struct slot tmp, *s;
@@ -524,10 +524,8 @@ int xdane_verify(const xdane_verifier *cv, const xdane_verify_request *req, xdan
 	if (pkix)
 		ensure_store(v);
 
-	ERR_set_mark(); /* leave no stale errors for the host's TLS code (LuaSec) */
 	s = slot_acquire(v, req, &tmp);
 	if (s == NULL) {
-		ERR_pop_to_mark();
 		snprintf(res->detail, sizeof res->detail, "out of memory setting up DANE verification");
 		return -1;
 	}
@@ -550,7 +548,6 @@ int xdane_verify(const xdane_verifier *cv, const xdane_verify_request *req, xdan
 		}
 	}
 	slot_release(v, s, &tmp);
-	ERR_pop_to_mark();
 	res->x509_error = err;
 
 	if (rc < 0) {
@@ -608,6 +605,18 @@ int xdane_verify(const xdane_verifier *cv, const xdane_verify_request *req, xdan
 	         res->usage == XDANE_USAGE_DANE_EE ? "" : ", identity ",
 	         res->usage == XDANE_USAGE_DANE_EE ? "" : what);
 	return 1;
+}
+
+/* xdane_verify - decide whether the chain is authenticated by the records. */
+int xdane_verify(const xdane_verifier *v, const xdane_verify_request *req, xdane_result *res)
+{
+	int rc;
+	/* Leave no stale OpenSSL errors behind: the host's TLS code (LuaSec)
+	 * reads the same per-thread queue after its own calls. */
+	ERR_set_mark();
+	rc = verify_inner(v, req, res);
+	ERR_pop_to_mark();
+	return rc;
 }
 
 /* xdane_chain_from_pem - every certificate in PEM text, other text ignored. */

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include "tap.h"
@@ -341,6 +342,18 @@ static void other_checks(const xdane_verifier *v)
 	tap_ok(xdane_verify(v, &req, &res) == 0 && res.reason == XDANE_REASON_MALFORMED_CHAIN,
 	       "NULL certificate in the chain: malformed chain");
 	xdane_tlsa_clear(&rec);
+
+	/* Unusable records and failed verifications leave OpenSSL's error queue
+	 * as it was: LuaSec reads the same queue after its own calls. */
+	{
+		struct vcase e = { "undecodable records leave no OpenSSL errors", "3 0 0 3003020100;2 1 0 300a;2 1 1 @int",
+		                   "leaf-expired int", ND, DEF, 's', REJ, CHAIN, 2, 1 };
+		xdane_tlsa bad = { 3, 0, 0, 5, (unsigned char *)"\x30\x03\x02\x01\x00" };
+		ERR_clear_error();
+		run_case(v, &e, 0, "");
+		tap_ok(!xdane_tlsa_usable(&bad, XDANE_USES_DEFAULT, NULL), "undecodable 3 0 0 is unusable");
+		tap_ok(ERR_peek_error() == 0, "OpenSSL error queue left empty");
+	}
 
 	nostore = xdane_verifier_new("", err, sizeof err);
 	tap_ok(nostore != NULL, "verifier without CA store");
