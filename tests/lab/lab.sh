@@ -222,7 +222,7 @@ do_start() {
 	trap 'die "interrupted"' INT TERM
 	case $A in 127.*) ;; *) die "XDANE_DNS_ADDR=$A is not in 127.0.0.0/8: the lab listens on loopback only" ;; esac
 	for p in "$XDANE_NSD_PORT" "$XDANE_RESOLVER_PORT" "$XDANE_DELAY_PORT" "$XDANE_DEAD_PORT" "$XDANE_REFUSE_PORT"; do
-		port_busy "$p" && die "port $p on $A is already in use (set XDANE_*_PORT in the environment, see tests/lab/env.sh)"
+		port_busy "$p" && die "port $p on $A is already in use (set XDANE_*_PORT in the environment, see tests/lab/env.sh; a leftover lab is stopped by tests/lab/lab.sh stop with its XDANE_LAB_DIR)"
 	done
 	for p in nsd unbound kdig getdns_query ldns-signzone ldns-keygen ldns-key2ds openssl; do
 		command -v "$p" >/dev/null || die "$p not found (run tests/deps.sh)"
@@ -249,6 +249,14 @@ do_start() {
 	printf 'lab.sh: lab up in %s (%d.%03d s)\n' "$L" $((t0 / 1000)) $((t0 % 1000))
 }
 
+# lab_processes - pids of nsd, unbound and dnsproxy processes naming this lab directory
+lab_processes() {
+	local p
+	for p in $(pgrep -f -- "$L/" 2>/dev/null); do
+		case $(ps -o comm= -p "$p" 2>/dev/null) in nsd* | unbound | dnsproxy) echo "$p" ;; esac
+	done
+}
+
 do_stop() {
 	local d p pids="" rc=0 i stray
 	for d in $DAEMONS; do
@@ -265,14 +273,14 @@ do_stop() {
 		fi
 	done
 	for d in $DAEMONS; do rm -f "$L/$d.pid"; done
-	# Children (NSD's server and xfrd, proxy helpers) name the lab directory.
-	sleep 0.05
-	stray=$(for p in $(pgrep -f -- "$L/" 2>/dev/null); do
-		case $(ps -o comm= -p "$p" 2>/dev/null) in nsd|unbound|dnsproxy) echo "$p" ;; esac
-	done)
+	# Children (NSD's server and xfrd, proxy helpers) name the lab directory
+	# too; give them a moment to follow their parent.
+	i=0
+	while stray=$(lab_processes) && [ -n "$stray" ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
 	if [ -n "$stray" ]; then
-		echo "lab.sh: processes still running after stop: $(echo $stray)" >&2
+		echo "lab.sh: processes still running after stop (now sent TERM):" >&2
 		ps -o pid=,args= -p "$(echo $stray | tr ' ' ,)" >&2 2>/dev/null
+		kill -TERM $stray 2>/dev/null
 		rc=1
 	fi
 	return $rc
