@@ -55,8 +55,8 @@ static int match_any(int kind, const char *p, size_t n, const char *const *names
 	for (i = 0; i < nnames; i++) {
 		const char *ref = names[i];
 		size_t rn;
-		if (ref == NULL)
-			continue;
+		if (ref == NULL || strchr(ref, '*') != NULL)
+			continue; /* a reference identifier is never a pattern */
 		rn = refname_len(ref);
 		if (kind == GEN_DNS) {
 			if (xdane_dnsid_match(p, n, ref))

@@ -83,6 +83,7 @@ static const struct vcase cases[] = {
 	{ "SRV-ID is not a DNS-ID for the target", "2 1 1 @int", "leaf-srvid int", "xmpp.example.net", DEF, 's', REJ, NAME, 2, 1 },
 	{ "XmppAddr for another domain", "2 1 1 @int", "leaf-xmppaddr int", "example.org", DEF, 's', REJ, NAME, 2, 1 },
 	{ "trailing dot and case in reference names", "2 1 1 @int", "leaf-target int", "XMPP.Example.NET.", DEF, 's', AUTH, NONE, 2, 1 },
+	{ "a wildcard reference name is not a pattern", "2 1 1 @int", "leaf-wild int", "*.example.net", DEF, 's', REJ, NAME, 2, 1 },
 	{ "no reference names under DANE-TA", "2 1 1 @int", "leaf int", "", DEF, 's', REJ, NAME, 2, 1 },
 	/* F9: digest algorithm agility. */
 	{ "F9a stale SHA2-512 supersedes correct SHA2-256", "3 0 1 @leaf;3 0 2 @leaf-other", "leaf int", ND, DEF, 's', REJ, NOMATCH, -1, -1 },
