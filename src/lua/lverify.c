@@ -281,12 +281,13 @@ static lsec_checkx509_fn sym_in(const char *path)
 	return p ? fn : NULL;
 }
 
-/* phdr_cb - try every loaded object until one exports lsec_checkx509. */
+/* phdr_cb - try every loaded object until one exports lsec_checkx509
+ * (the object's name is the path Lua loaded: ".../lua/5.1/ssl.so" or any). */
 static int phdr_cb(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	struct phdr_search *s = arg;
 	(void)size;
-	if (info->dlpi_name != NULL && strstr(info->dlpi_name, "sec") != NULL)
+	if (info->dlpi_name != NULL)
 		s->fn = sym_in(info->dlpi_name);
 	return s->fn != NULL;
 }
@@ -308,7 +309,7 @@ static lsec_checkx509_fn find_lsec(lua_State *L)
 		lua_pop(L, 1);
 	}
 	lua_pop(L, 1);
-	/* 2: any loaded object whose name mentions "sec" (liblua5.x-sec.so). */
+	/* 2: every loaded object (Lua 5.1 has no package.searchpath). */
 	if (s.fn == NULL)
 		dl_iterate_phdr(phdr_cb, &s);
 	return s.fn;
