@@ -92,17 +92,27 @@ check_kdig() {
 	echo PASS
 }
 
+# wait_except PIDS - wait for every background job not in PIDS
+wait_except() {
+	local p
+	for p in $(jobs -p); do
+		case " $1 " in *" $p "*) ;; *) wait "$p" ;; esac
+	done
+}
+
 # run_checks - every expected.txt line, both ways, a few at a time (slow and
 # dead names wait seconds each); results land in $tmp/NNNN.{g,k}
 run_checks() {
-	local i=0 name type status detail rdata
+	local i=0 name type status detail rdata waiting="$probes"
 	while read -r name type status detail rdata; do
 		case $name in '#'* | '') continue ;; esac
 		i=$((i + 1))
 		printf '%s %s %s %s\n' "$name" "$type" "$status" "$detail" >"$tmp/$(printf %04d $i).q"
 		check_getdns "$name" "$type" "$status" "$detail" >"$tmp/$(printf %04d $i).g" &
 		check_kdig "$name" "$type" "$status" "$detail" "$rdata" >"$tmp/$(printf %04d $i).k" &
-		[ $((i % 8)) = 0 ] && wait
+		# Names that only wait run alongside; the rest in batches of eight.
+		case $name in *slow.example | *dead.example) waiting="$waiting $(jobs -p | tail -2)" ;; esac
+		[ $((i % 8)) = 0 ] && wait_except "$waiting"
 	done <"$L/expected.txt"
 	wait
 }
@@ -119,8 +129,38 @@ lines=$(grep -vc '^#' "$L/expected.txt")
 [ "$lines" -ge 60 ]
 tap $? "expected.txt lists the lab's names ($lines entries)"
 
+# -- probes that wait (delay, silence) run meanwhile, on names nothing else asks
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
+# probe_delay OUT PROTO PORT NAME TYPE - an answer comes, and not before the delay
+probe_delay() {
+	local t0 out dt
+	t0=$(ms)
+	out=$(kdig +time=$((XDANE_DNS_DELAY_MS / 1000 + 3)) +retry=0 "$2" "@$A" -p "$3" "$4" "$5" 2>&1)
+	dt=$(( $(ms) - t0 ))
+	if echo "$out" | grep -q 'status: ' && [ $dt -ge $((XDANE_DNS_DELAY_MS - 50)) ]; then
+		echo PASS
+	else
+		echo "FAIL after $dt ms: $(echo "$out" | grep -m1 -E 'status|timeout|ERROR')"
+	fi >"$1"
+}
+# probe_dead OUT PROTO - no answer within 2 s
+probe_dead() {
+	if kdig +time=2 +retry=0 "$2" "@$A" -p "$XDANE_DEAD_PORT" xmpp.dead.example A 2>&1 | grep -q 'status:'; then
+		echo "FAIL it answered"
+	else
+		echo PASS
+	fi >"$1"
+}
+probe_delay "$tmp/p.udp" +notcp "$XDANE_DELAY_PORT" udp-probe.slow.example A &
+probe_delay "$tmp/p.tcp" +tcp "$XDANE_DELAY_PORT" tcp-probe.slow.example A &
+probe_delay "$tmp/p.res" +notcp "$XDANE_RESOLVER_PORT" _xmpp-client._tcp.slow.example SRV &
+probe_dead "$tmp/p.dead-udp" +notcp &
+probe_dead "$tmp/p.dead-tcp" +tcp &
+probes=$(jobs -p | tr '\n' ' ')
+
 # -- every expected status, through getdns and through unbound ------------
 run_checks
+wait
 for q in "$tmp"/*.q; do
 	desc=$(cat "$q")
 	g=$(cat "${q%.q}.g")
@@ -178,28 +218,22 @@ ttl=$(kdig +time=2 +retry=0 "@$A" -p "$XDANE_NSD_PORT" +norec _xmpp-server._tcp.
 [ "$ttl" = 2 ]; tap $? "ttl.example: SRV TTL is 2 s" "TTL '$ttl'"
 
 # -- the misbehaving servers, asked directly -------------------------------
-ms() { echo $(( $(date +%s%N) / 1000000 )); }
-for proto in +notcp +tcp; do
-	t0=$(ms)
-	out=$(kdig +time=$((XDANE_DNS_DELAY_MS / 1000 + 3)) +retry=0 "$proto" "@$A" -p "$XDANE_DELAY_PORT" _xmpp-server._tcp.slow.example SRV 2>&1)
-	dt=$(( $(ms) - t0 ))
-	echo "$out" | grep -q 'status: NOERROR' && [ $dt -ge $((XDANE_DNS_DELAY_MS - 50)) ]
-	tap $? "delay proxy ($proto) answers after XDANE_DNS_DELAY_MS=$XDANE_DNS_DELAY_MS ms" "took $dt ms"
+for f in udp tcp res dead-udp dead-tcp; do
+	[ "$(cat "$tmp/p.$f")" = PASS ]
+	r=$?
+	case $f in
+	udp | tcp) d="delay proxy (+$f) answers after XDANE_DNS_DELAY_MS=$XDANE_DNS_DELAY_MS ms" ;;
+	res) d="unbound answers for slow.example late (TTL 0: no cache)" ;;
+	dead-*) d="dead server (+${f#dead-}) never answers" ;;
+	esac
+	tap $r "$d" "$(cat "$tmp/p.$f")"
 done
 t0=$(ms)
 kdig +time=3 +retry=0 "@$A" -p "$XDANE_DELAY_PORT" slow.example DNSKEY 2>&1 | grep -q 'status: NOERROR'
 r=$?; dt=$(( $(ms) - t0 ))
 [ $r = 0 ] && [ $dt -lt $((XDANE_DNS_DELAY_MS / 2)) ]
 tap $? "delay proxy passes DNSKEY queries without delay" "took $dt ms"
-t0=$(ms)
-out=$(kdig +time=$((XDANE_DNS_DELAY_MS / 1000 + 3)) +retry=0 "@$A" -p "$XDANE_RESOLVER_PORT" _5269._tcp.xmpp.slow.example TLSA 2>&1)
-dt=$(( $(ms) - t0 ))
-echo "$out" | grep -q 'status: NOERROR' && [ $dt -ge $((XDANE_DNS_DELAY_MS - 50)) ]
-tap $? "unbound answers for slow.example late (TTL 0: no cache)" "took $dt ms"
 for proto in +notcp +tcp; do
-	out=$(kdig +time=2 +retry=0 "$proto" "@$A" -p "$XDANE_DEAD_PORT" xmpp.dead.example A 2>&1)
-	! echo "$out" | grep -q 'status:'
-	tap $? "dead server ($proto) never answers"
 	out=$(kdig +time=2 +retry=0 "$proto" "@$A" -p "$XDANE_REFUSE_PORT" xmpp.refused.example A 2>&1)
 	echo "$out" | grep -q 'status: REFUSED' && echo "$out" | grep -q '^;; xmpp.refused.example.[[:space:]]*IN[[:space:]]*A'
 	tap $? "refusing server ($proto) answers REFUSED, echoing the question"
