@@ -143,6 +143,9 @@ static const struct vcase cases[] = {
 	{ "incoming leaf without EKU", "2 1 1 @int", "leaf-noeku int", ND, DEF, 'c', AUTH, NONE, 2, 1 },
 	{ "outgoing clientAuth-only leaf", "2 1 1 @int", "leaf-clientauth int", ND, DEF, 's', REJ, CHAIN, 2, 1 },
 	{ "outgoing codeSigning-only leaf", "2 1 1 @int", "leaf-codesign int", ND, DEF, 's', REJ, CHAIN, 2, 1 },
+	{ "non-CA issuer below the anchor, outgoing", "2 1 1 @int", "leaf-badissuer leaf int", ND, DEF, 's', REJ, CHAIN, 2, 2 },
+	{ "non-CA issuer below the anchor, incoming (no purpose)", "2 1 1 @int", "leaf-badissuer leaf int", ND, DEF, 'c', REJ, CHAIN, 2, 2 },
+	{ "non-CA issuer as the anchor itself", "2 1 1 @leaf", "leaf-badissuer leaf int", ND, DEF, 'c', REJ, CHAIN, 2, 1 },
 	{ "incoming PKIX-TA serverAuth-only leaf", "0 1 1 @int", "leaf int", ND, ALL, 'c', AUTH, NONE, 0, 1 },
 	/* RSA chain. */
 	{ "RSA 2 1 1 root over three certificates", "2 1 1 @rsa-root", "rsa-leaf rsa-int rsa-root", ND, DEF, 's', AUTH, NONE, 2, 2 },

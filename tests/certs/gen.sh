@@ -16,6 +16,7 @@
 #             leaf-expired, leaf-future, leaf-clientauth (EKU clientAuth
 #             only), leaf-codesign (EKU codeSigning only), leaf-noeku
 #   leaf-direct   leaf signed by root itself (for 2 0 0 / 2 1 0)
+#   leaf-badissuer  signed by "leaf", which is not a CA (CA:FALSE)
 #   rootx     root's key and name cross-signed by "Other CA" (otherca)
 #   rootx-old root's key and name cross-signed by an expired CA (oldca)
 #   fakeroot  self-signed, root's name and key identifier, another key;
@@ -132,6 +133,7 @@ leaf leaf-codesign int "$NOW" "$YEAR" "extendedKeyUsage = codeSigning" "subjectA
 leaf leaf-noeku int "$NOW" "$YEAR" "subjectAltName = DNS:example.net"
 leaf leaf-direct root "$NOW" "$YEAR" "extendedKeyUsage = $SRV" "subjectAltName = DNS:xmpp.example.net, DNS:example.net"
 leaf leaf-forged fakeroot "$NOW" "$YEAR" "extendedKeyUsage = $SRV" "subjectAltName = DNS:xmpp.example.net, DNS:example.net"
+leaf leaf-badissuer leaf "$NOW" "$YEAR" "extendedKeyUsage = $SRV" "subjectAltName = DNS:example.net"
 leaf leaf-intexp intexp "$NOW" "$YEAR" "extendedKeyUsage = $SRV" "subjectAltName = DNS:example.net"
 leaf leaf-rootexp rootexp "$NOW" "$YEAR" "extendedKeyUsage = $SRV" "subjectAltName = DNS:example.net"
 
