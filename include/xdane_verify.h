@@ -45,7 +45,14 @@ enum xdane_reason {
 	XDANE_REASON_MALFORMED_CHAIN = 6 /* empty chain or NULL certificate */
 };
 
-/* Which peer role the chain belongs to (chooses the X.509 purpose). */
+/*
+ * Which peer role the chain belongs to (chooses the X.509 purpose for the
+ * DANE-TA and PKIX chain checks; DANE-EE ignores EKU). SERVER: OpenSSL's
+ * "ssl_server" purpose. CLIENT: no clientAuth requirement, because s2s
+ * certificates serve both directions and many carry only serverAuth (Let's
+ * Encrypt): the leaf's EKU, when present, must contain serverAuth, clientAuth
+ * or anyExtendedKeyUsage.
+ */
 enum xdane_role {
 	XDANE_ROLE_SERVER = 0, /* we connected out: the peer is the TLS server */
 	XDANE_ROLE_CLIENT = 1  /* incoming s2s: the peer is the TLS client */
@@ -79,7 +86,19 @@ typedef struct xdane_result {
  * Returns 1 authenticated (res->record/usage/depth set), 0 not authenticated
  * (res->reason says why; XDANE_REASON_NO_USABLE means DANE does not apply),
  * <0 internal error (res->detail holds the message). Never depends on record
- * order. res must not be NULL.
+ * order. res must not be NULL. The chain's X509 objects are only borrowed.
+ *
+ * Semantics: DANE-EE matches the leaf and ignores names, dates, EKU and
+ * issuer. DANE-TA matches a certificate at depth >= 1 (never the leaf), a
+ * 2 0 0 certificate or a 2 1 0 key from DNS; the anchor's own dates are
+ * ignored, every certificate below it must be valid (dates, signatures,
+ * basicConstraints), and the leaf must carry a reference name (DNS-ID with
+ * a left-most wildcard, SRV-ID "_xmpp-server.<name>", XmppAddr, or the CN
+ * when it has none of these). PKIX usages need a PKIX-valid chain from the
+ * verifier's store, a match and a name. Digest agility per RFC 7671 s9.
+ * Thread-safe: one verifier may serve many threads; it caches a few OpenSSL
+ * objects per record set, so repeated checks of the same records are cheap.
+ * OpenSSL's error queue is left as it was.
  */
 int xdane_verify(const xdane_verifier *v, const xdane_verify_request *req, xdane_result *res);
 
