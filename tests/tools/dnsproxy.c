@@ -433,6 +433,7 @@ static int usage(void)
 	return 2;
 }
 
+/* main - parse options, bind, serve until SIGTERM or SIGINT */
 int main(int argc, char **argv)
 {
 	const char *laddr = "127.0.0.1", *lport = NULL, *uaddr = "127.0.0.1", *uport = NULL;
