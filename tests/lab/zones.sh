@@ -132,6 +132,15 @@ child() {
 			expect "_5269._tcp.$z TLSA secure nxdomain"
 			expect "xmpp.$z TLSA secure nodata"
 			;;
+		nodata.example)
+			# The TLSA owner name exists (TXT), so the TLSA answer is a secure NODATA.
+			std_srv $z; wrong_host $addr
+			echo '_5269._tcp.xmpp TXT "no TLSA here"'
+			echo '_5269._tcp TXT "no TLSA here"'
+			expect "_xmpp-server._tcp.$z SRV secure records 0 0 5269 xmpp.$z."
+			expect "_5269._tcp.xmpp.$z TLSA secure nodata"
+			expect "_5269._tcp.$z TLSA secure nodata"
+			;;
 		insecure.example)
 			mode=unsigned
 			std_srv $z; std_tlsa "3 1 1 $h"; wrong_host $addr
@@ -229,6 +238,15 @@ child() {
 			mode=nsec3-optout
 			std_srv $z; std_tlsa "3 1 1 $h"; wrong_host $addr
 			echo "optout NS ns1.example."
+			# f2c.nsec3.example: an XMPP domain with a secure SRV whose target has
+			# no TLSA; the denial falls in an opt-out span, so it is insecure.
+			echo "_xmpp-server._tcp.f2c SRV 0 0 5269 xmpp.f2c.$z."
+			echo "xmpp.f2c A $addr"
+			echo "f2c A $addr"
+			expect "_xmpp-server._tcp.f2c.$z SRV secure records 0 0 5269 xmpp.f2c.$z."
+			expect "xmpp.f2c.$z A secure records"
+			expect "_5269._tcp.xmpp.f2c.$z TLSA insecure nxdomain"
+			expect "_5269._tcp.f2c.$z TLSA insecure nxdomain"
 			expect_std $z secure "3 1 1 $h"
 			expect "xmpp.$z TLSA secure nodata"
 			# Opt-out: a denial covered by an opt-out NSEC3 only proves "insecure".
@@ -296,7 +314,7 @@ sign() {
 }
 
 CHILDREN="a.example b.example ta.example ee0.example wrong.example notlsa.example
-insecure.example bogus.example badsig.example expired.example cname.example
+nodata.example insecure.example bogus.example badsig.example expired.example cname.example
 cname-insecure.example nosrv.example noservice.example srvinsecure.example
 multi.example multi2.example slow.example dead.example refused.example ttl.example
 nsec3.example optout.nsec3.example"
@@ -304,7 +322,7 @@ nsec3.example optout.nsec3.example"
 bench=""
 [ "${XDANE_LAB_BENCH:-0}" = 1 ] && bench=bench.example
 # shellcheck disable=SC2086
-"$here/pki.sh" $CHILDREN $bench
+"$here/pki.sh" $CHILDREN f2c.nsec3.example $bench
 
 modes=$L/zones.modes
 for z in $CHILDREN; do child "$z"; done 3>"$modes"
