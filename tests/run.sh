@@ -18,9 +18,15 @@ passed=0
 failed=0
 lab_started=0
 
+# stop_lab - stop the lab; a lab that does not stop cleanly (leftover
+# daemons) is a failure like any other.
 stop_lab() {
 	if [ "$lab_started" = 1 ]; then
-		tests/lab/lab.sh stop >"$out/lab-stop.log" 2>&1 || echo "# lab stop failed, see $out/lab-stop.log"
+		lab_started=0
+		if ! tests/lab/lab.sh stop >"$out/lab-stop.log" 2>&1; then
+			echo "not ok - DNSSEC lab did not stop cleanly:"; sed 's/^/#   /' "$out/lab-stop.log" | tail -10
+			failed=$((failed + 1))
+		fi
 	fi
 }
 trap 'stop_lab' EXIT
@@ -61,6 +67,5 @@ for group in $groups; do
 done
 echo "# logs in $out"
 stop_lab
-lab_started=0
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
