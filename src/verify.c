@@ -340,9 +340,8 @@ static void slot_release(xdane_verifier *v, struct slot *s, struct slot *tmp)
 }
 
 /* ensure_store - load the system CA store the first time PKIX usages need it. */
-static int ensure_store(xdane_verifier *v)
+static void ensure_store(xdane_verifier *v)
 {
-	int ok = 1;
 	pthread_mutex_lock(&v->lock);
 	if (v->store_state == 0) {
 		/* A missing system store is not fatal: PKIX then never validates. */
@@ -350,7 +349,6 @@ static int ensure_store(xdane_verifier *v)
 		v->store_state = 1;
 	}
 	pthread_mutex_unlock(&v->lock);
-	return ok;
 }
 
 /* find_record - lowest index of the request record equal to the matched one. */
