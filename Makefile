@@ -11,7 +11,7 @@
 # automatically.
 
 LUA_VERSION ?= 5.2
-LUA_PC      ?= lua$(LUA_VERSION)
+LUA_VERSIONS := 5.1 5.2 5.3 5.4
 PKG_CONFIG  ?= pkg-config
 CC          ?= cc
 B           ?= build
@@ -24,11 +24,9 @@ WARN     := -std=c99 -Wall -Wextra -pedantic -Wshadow -Wmissing-prototypes
 
 DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags getdns openssl 2>/dev/null)
 DEPS_LIBS   := $(shell $(PKG_CONFIG) --libs getdns openssl 2>/dev/null)
-LUA_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(LUA_PC) 2>/dev/null)
 ALL_CFLAGS   = $(WARN) -D_POSIX_C_SOURCE=200809L -fPIC -Iinclude $(DEPS_CFLAGS) $(CFLAGS) $(MYCFLAGS)
 
 PREFIX       ?= /usr/local
-INSTALL_CMOD ?= $(shell $(PKG_CONFIG) --variable=INSTALL_CMOD $(LUA_PC) 2>/dev/null || echo $(PREFIX)/lib/lua/$(LUA_VERSION))
 # Prosody finds the module through plugin_paths = { "$(PREFIX)/lib/prosody/modules" };
 # the Lua C module sits next to it, one build per Lua version (lib/<version>/xdane.so).
 PLUGIN_DIR   ?= $(PREFIX)/lib/prosody/modules/mod_s2s_auth_dane
@@ -36,7 +34,6 @@ PLUGIN_DIR   ?= $(PREFIX)/lib/prosody/modules/mod_s2s_auth_dane
 CORE_SRC := $(wildcard src/*.c)
 CORE_OBJ := $(CORE_SRC:src/%.c=$(B)/obj/%.o)
 LUA_SRC  := $(wildcard src/lua/*.c)
-LUA_OBJ  := $(LUA_SRC:src/lua/%.c=$(LB)/obj/%.o)
 CLI_SRC  := $(wildcard src/cli/*.c)
 CLI_OBJ  := $(CLI_SRC:src/cli/%.c=$(B)/obj/cli/%.o)
 TEST_SRC := $(wildcard tests/c/test_*.c)
@@ -52,23 +49,29 @@ LMOD := $(LB)/xdane.so
 CLI  := $(B)/xmpp-dane
 
 .PHONY: all lua-all check check-asan test deps build-deps bench install uninstall clean lint
-all: build-deps $(LIB) $(LMOD) $(CLI) $(TEST_BIN) $(TOOL_BIN) $(BENCH_BIN)
+# The 5.4 module is always built too: Debian's Prosody runs on Lua 5.4.
+all: build-deps $(LIB) $(LMOD) $(B)/5.4/xdane.so $(CLI) $(TEST_BIN) $(TOOL_BIN) $(BENCH_BIN)
 
 $(B)/obj/%.o: src/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(LB)/obj/%.o: src/lua/%.c $(HEADERS)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) -Isrc -c -o $@ $<
+# One Lua C module per Lua version, each with its own objects and headers:
+# a module built for one version does not load in another.
+define lua_module
+$(B)/$(1)/obj/%.o: src/lua/%.c $$(HEADERS)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(ALL_CFLAGS) $$(shell $$(PKG_CONFIG) --cflags lua$(1)) -Isrc -c -o $$@ $$<
+
+# liblua is never linked: the interpreter that loads the module provides it.
+$(B)/$(1)/xdane.so: $$(LUA_SRC:src/lua/%.c=$(B)/$(1)/obj/%.o) $$(LIB)
+	$$(CC) -shared $$(CFLAGS) $$(MYCFLAGS) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $$(LIB) $$(DEPS_LIBS)
+endef
+$(foreach v,$(LUA_VERSIONS),$(eval $(call lua_module,$(v))))
 
 $(LIB): $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
-
-# liblua is never linked: the interpreter that loads the module provides it.
-$(LMOD): $(LUA_OBJ) $(LIB)
-	$(CC) -shared $(CFLAGS) $(MYCFLAGS) $(LDFLAGS) -o $@ $(LUA_OBJ) $(LIB) $(DEPS_LIBS)
 
 $(CLI): $(CLI_OBJ) $(LIB)
 	$(CC) $(CFLAGS) $(MYCFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(DEPS_LIBS)
@@ -86,8 +89,7 @@ $(B)/bench/%: tests/bench/%.c $(LIB) $(HEADERS)
 	$(CC) $(ALL_CFLAGS) -Isrc -Itests/c $(LDFLAGS) -o $@ $< $(LIB) $(DEPS_LIBS)
 
 # Every supported Lua version builds; 5.2 and 5.4 are the ones the tests load.
-lua-all:
-	@for v in 5.1 5.2 5.3 5.4; do $(MAKE) --no-print-directory LUA_VERSION=$$v $(B)/$$v/xdane.so || exit 1; done
+lua-all: $(LUA_VERSIONS:%=$(B)/%/xdane.so)
 
 build-deps:
 	@tests/deps.sh build

@@ -11,12 +11,12 @@
 #define lua_rawlen(L, i) lua_objlen(L, i)
 #define luaL_newlib(L, l) (lua_newtable(L), luaL_register(L, NULL, l))
 #define luaL_setfuncs(L, l, n) luaL_register(L, NULL, l) /* no upvalues on 5.1 */
-static void luaL_setmetatable(lua_State *L, const char *tname)
+static inline void luaL_setmetatable(lua_State *L, const char *tname)
 {
 	luaL_getmetatable(L, tname);
 	lua_setmetatable(L, -2);
 }
-static void *luaL_testudata(lua_State *L, int i, const char *tname)
+static inline void *luaL_testudata(lua_State *L, int i, const char *tname)
 {
 	void *p = lua_touserdata(L, i);
 	if (p == NULL || !lua_getmetatable(L, i))
