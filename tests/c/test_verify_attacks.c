@@ -19,6 +19,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include "tap.h"
@@ -484,6 +485,49 @@ static void thread_checks(void)
 	X509_free(weak_leaf);
 }
 
+/*
+ * usable_vs_openssl - xdane_tlsa_usable must agree with SSL_dane_tlsa_add,
+ * which the verifier counts: a Full(0) certificate that DER-decodes but whose
+ * public key does not (here: an EC point off the curve) is refused by OpenSSL.
+ * Found by fuzz_tlsa_rdata (tests/fuzz/crashes/fuzz_tlsa_rdata-crash-fullcert-key-undecodable).
+ */
+static void usable_vs_openssl(const xdane_verifier *v)
+{
+	unsigned char *der = NULL, *spki = NULL, *hit = NULL;
+	int n = i2d_X509(leaf_cert, &der), sn = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(leaf_cert), &spki), i;
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	SSL *ssl;
+	xdane_tlsa rec;
+	xdane_result res;
+	X509 *chain[2] = { leaf_cert, int_cert };
+	const char *names[] = { "example.net" };
+	const char *why = NULL;
+	int ours, theirs, rc;
+	for (i = 0; n > 0 && sn > 0 && i + sn <= n && hit == NULL; i++)
+		if (memcmp(der + i, spki, (size_t)sn) == 0)
+			hit = der + i;
+	if (!tap_ok(hit != NULL && ctx != NULL && SSL_CTX_dane_enable(ctx) > 0, "usable: leaf SPKI located in its DER"))
+		return;
+	hit[sn - 1] ^= 0x01; /* last byte of the EC point: no longer on the curve */
+	rec.usage = 3, rec.selector = 0, rec.mtype = 0, rec.len = (size_t)n, rec.data = der;
+	ssl = SSL_new(ctx);
+	SSL_dane_enable(ssl, NULL);
+	ERR_set_mark();
+	ours = xdane_tlsa_usable(&rec, XDANE_USES_DEFAULT, &why);
+	theirs = SSL_dane_tlsa_add(ssl, 3, 0, 0, der, (size_t)n);
+	ERR_pop_to_mark();
+	tap_ok(theirs == 0, "usable: OpenSSL refuses 3 0 0 with an undecodable key (%d)", theirs);
+	if (!tap_ok(ours == (theirs > 0), "usable: xdane_tlsa_usable agrees with OpenSSL on 3 0 0 with an undecodable key"))
+		tap_diag("xdane_tlsa_usable = %d (%s), SSL_dane_tlsa_add = %d", ours, why ? why : "usable", theirs);
+	rc = verify_one(v, &rec, 1, chain, 2, names, 1, &res);
+	tap_ok(rc == 0 && res.reason == XDANE_REASON_NO_USABLE && res.usable == 0,
+	       "usable: that record alone gives \"no usable records\" (%s)", res.detail);
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	OPENSSL_free(der);
+	OPENSSL_free(spki);
+}
+
 /* misc_checks - chain and record shapes at the edges. */
 static void misc_checks(const xdane_verifier *v)
 {
@@ -546,6 +590,7 @@ int main(int argc, char **argv)
 	history_checks();
 	thread_checks();
 	misc_checks(v);
+	usable_vs_openssl(v);
 	xdane_verifier_free(v);
 	X509_free(int_cert);
 	X509_free(leaf_cert);

@@ -79,6 +79,33 @@ child("record __gc called on a verifier after a LuaSec verify, no crash", [[
 	collectgarbage() collectgarbage()
 ]])
 
+-- A cert:pem() fallback (LuaSec's objects without lsec_checkx509) runs Lua
+-- code in the middle of verify(); that code drops the only reference to the
+-- record and collects it. The binding has already copied the record struct
+-- (data pointer included), so the verification must not read freed data.
+child("records collected during the cert:pem() fallback are not used after free", [[
+	local reg = debug.getregistry()
+	assert(reg["SSL:Certificate"] == nil, "LuaSec must not be loaded in this child")
+	local req
+	local leaf = ]] .. ("%q"):format(read("leaf.pem")) .. [[
+
+	local mt = { __index = { pem = function()
+		req.records[1] = nil
+		collectgarbage() collectgarbage()
+		local junk = {}
+		for i = 1, 200 do junk[i] = xdane.tlsa("3 1 1 " .. ("ff"):rep(32)) end
+		return leaf
+	end } }
+	reg["SSL:Certificate"] = mt
+	local fake = io.tmpfile()
+	fake:close()
+	debug.setmetatable(fake, mt)
+	local v = xdane.verifier("")
+	req = { records = { xdane.tlsa("]] .. EE .. [[") }, chain = { fake }, names = "example.net" }
+	local ok, res, reason = pcall(v.verify, v, req)
+	assert(not ok or res == true, "verdict changed by freed record data: " .. tostring(res) .. " " .. tostring(reason))
+]])
+
 -- 2. __gc twice, close twice, use after close --------------------------------
 do
 	local v = xdane.verifier("")
