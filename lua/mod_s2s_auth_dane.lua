@@ -645,8 +645,9 @@ function dane_resolver:next(cb)
 		self.targets = {};
 		if status == "bogus" or status == "indeterminate" then
 			-- RFC 7673 s3.1: no fallback to the domain's own address records
-			self.last_error = ("DANE: SRV lookup %s %s%s"):format(label, status, answer.why and (" (" .. answer.why .. ")") or "");
-			log("warn", "DANE outgoing %s: %s: %s", self.domain, status == "bogus" and "bogus" or "lookup error", self.last_error);
+			local msg = ("SRV lookup %s %s%s"):format(label, status, answer.why and (" (" .. answer.why .. ")") or "");
+			self.last_error = "DANE: " .. msg;
+			log("warn", "DANE outgoing %s: %s: %s", self.domain, status == "bogus" and "bogus" or "lookup error", msg);
 			self.aborted = true;
 		else
 			local secure = status == "secure";
@@ -688,8 +689,9 @@ function dane_resolver:resolve_target(t, cb)
 			-- RFC 7673 s3.3: do not connect to this target, try the next one (at once:
 			-- its address lookups may hang as long as the TLSA one did)
 			finished = true;
-			self.last_error = ("DANE: TLSA lookup failed for _%d._tcp.%s: %s%s"):format(t.port, t.target, tlsa.status, tlsa.why and (" (" .. tlsa.why .. ")") or "");
-			log("warn", "DANE outgoing %s: %s: target %s:%d skipped, %s", self.domain, tlsa.status == "bogus" and "bogus" or "lookup error", t.target, t.port, self.last_error);
+			local msg = ("TLSA lookup _%d._tcp.%s %s%s"):format(t.port, t.target, tlsa.status, tlsa.why and (" (" .. tlsa.why .. ")") or "");
+			self.last_error = "DANE: " .. msg;
+			log("warn", "DANE outgoing %s: %s: target %s:%d skipped, %s", self.domain, tlsa.status == "bogus" and "bogus" or "lookup error", t.target, t.port, msg);
 			return self:next(cb);
 		end
 		if pending > 0 then return; end
@@ -749,6 +751,7 @@ local resolvers_chain = require "net.resolvers.chain";
 -- make a reloaded one wrap its wrapper
 local original_service_new = rawget(resolvers_service, "dane_original_new") or resolvers_service.new;
 
+local pre_connect_handler;
 if has_pre_connect then
 	-- 0.12.4+ and 13: replace the resolver mod_s2s built for this session.
 	local function on_pre_connect(event)
@@ -766,7 +769,8 @@ if has_pre_connect then
 			event.resolver = xmpp;
 		end
 	end
-	module:hook("s2sout-pre-connect", on_pre_connect, 100);
+	-- fired on the host's bus (module:context(from_host)), hooked in add_host below
+	pre_connect_handler = on_pre_connect;
 else
 	-- 0.12.0-0.12.3 fire no s2sout-pre-connect; mod_s2s calls service.new() through
 	-- the shared module table at connect time, so wrap it while we are loaded.
@@ -787,6 +791,7 @@ function module.add_host(host_module)
 	host_module:hook("s2s-authenticated", on_authenticated, 10);
 	host_module:hook("stanza/http://etherx.jabber.org/streams:features", on_features, 600);
 	host_module:hook("stanza/jabber:server:dialback:result", on_dialback_result, 1000);
+	if pre_connect_handler then host_module:hook("s2sout-pre-connect", pre_connect_handler, 100); end
 end
 
 ---------------------------------------------------------------------------

@@ -362,7 +362,7 @@ do -- outgoing resolver: per-target facts (RFC 7673), F3, F12c
 	deliver("tlsa", "5270:t2.multi.example", { records = { rec(3, "KEY") } });
 	run_adns();
 	tap.ok(got and got[2] == "127.0.0.3" and got[3] == 5270 and got[4].dane.target == "t2.multi.example", "second target used, its extra carries the target");
-	tap.ok(logged(m, "t1.multi.example:5269 skipped, DANE: TLSA lookup failed for _5269._tcp.t1.multi.example: indeterminate"), "the cause is logged (F3)");
+	tap.ok(logged(m, "t1.multi.example:5269 skipped, TLSA lookup _5269._tcp.t1.multi.example indeterminate"), "the cause is logged (F3)");
 	local s, data = session("outgoing", "multi.example", { extra = got[4] });
 	local r = check_cert(m, s, "multi.example");
 	tap.ok(r.done and data.cert_chain_status == "valid" and logged(m, "DANE outgoing multi.example: matched"), "outgoing check uses the connected target's TLSA");
@@ -388,6 +388,22 @@ do -- outgoing resolver: per-target facts (RFC 7673), F3, F12c
 	tap.ok(plain.resolve_target == nil, "IP literals keep Prosody's own resolver");
 	m.module.unload();
 	tap.ok(service.new("x.example", "xmpp-server", "tcp", {}).resolve_target == nil, "unload restores service.new");
+end
+
+do -- Prosody 13 (and 0.12.4+): s2sout-pre-connect on the host bus replaces the resolver
+	local service = require "net.resolvers.service";
+	local before = service.new;
+	local m = load_module(opts, "13.0.1");
+	tap.ok(service.new == before, "13: net.resolvers.service is left alone");
+	local s = session("outgoing", "b.example");
+	local ev = { session = s, resolver = "prosody's" };
+	m.host.fire("s2sout-pre-connect", ev);
+	tap.ok(type(ev.resolver) == "table" and ev.resolver.resolve_target ~= nil, "13: pre-connect resolver replaced by the DANE resolver");
+	s.ssl_ctx = {};
+	ev = { session = s, resolver = "prosody's" };
+	m.host.fire("s2sout-pre-connect", ev);
+	tap.ok(type(ev.resolver) == "table" and ev.resolver.resolvers and #ev.resolver.resolvers == 2, "13: with TLS, _xmpps-server then _xmpp-server");
+	m.module.unload();
 end
 
 os.execute(("rm -rf '%s'"):format(MODDIR));
