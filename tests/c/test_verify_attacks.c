@@ -563,6 +563,21 @@ static void misc_checks(const xdane_verifier *v)
 		tap_ok(rc == 0, "DANE-TA on the leaf key, leaf sent twice: rejected (%s)", res.detail);
 		xdane_tlsa_clear(&self);
 	}
+	/* EE records name the leaf only: the intermediate's key or certificate is no match. */
+	{
+		static const struct {
+			int usage, sel, mtype;
+		} ee_on_int[] = { { 3, 1, 1 }, { 3, 0, 0 }, { 3, 0, 2 } };
+		size_t k;
+		for (k = 0; k < sizeof ee_on_int / sizeof ee_on_int[0]; k++) {
+			xdane_tlsa r;
+			ref_record(ee_on_int[k].usage, "int", ee_on_int[k].sel, ee_on_int[k].mtype, &r);
+			rc = verify_one(v, &r, 1, chain, 2, names, 1, &res);
+			tap_ok(rc == 0 && res.reason == XDANE_REASON_NO_MATCH, "%d %d %d on the intermediate: no match (%s)",
+			       ee_on_int[k].usage, ee_on_int[k].sel, ee_on_int[k].mtype, res.detail);
+			xdane_tlsa_clear(&r);
+		}
+	}
 	for (i = 0; i < 3; i++)
 		xdane_tlsa_clear(&junk[i]);
 	xdane_tlsa_clear(&ee);

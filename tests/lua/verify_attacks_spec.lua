@@ -157,10 +157,10 @@ if math.maxinteger then
 else
 	tap.ok(true, "tables with a lying length: Lua " .. _VERSION .. " has no 2^62 borders (skipped: nothing to test)")
 end
-child("a records table of 100000 entries is handled", [[
+child("a records table of 20000 entries is handled", [[
 	local v = xdane.verifier("")
 	local t = {}
-	for i = 1, 100000 do t[i] = "3 1 1 " .. ("%064x"):format(i) end
+	for i = 1, 20000 do t[i] = "3 1 1 " .. ("%064x"):format(i) end
 	local ok, a, b = pcall(v.verify, v, { records = t, chain = { ]] .. ("%q"):format(read("leaf.pem")) .. [[ } })
 	assert(ok and a == false and b == "no match", tostring(a) .. " " .. tostring(b))
 ]])
@@ -249,14 +249,14 @@ do
 	local v = xdane.verifier("")
 	local leaf, int = read("leaf.pem"), read("int.pem")
 	local before = collectgarbage("count")
-	for i = 1, 2000 do
+	for i = 1, 500 do
 		pcall(v.verify, v, { records = { EE }, chain = { leaf, int, {} } }) -- raises after decoding two PEMs
 		pcall(v.verify, v, { records = { EE, "x" }, chain = { leaf } })
 		v:verify{ records = { EE }, chain = { leaf, "not a certificate" } }
 	end
 	collectgarbage() collectgarbage()
 	local after = collectgarbage("count")
-	tap.ok(after - before < 256, "2000 raising verifications: Lua heap grows < 256 KiB",
+	tap.ok(after - before < 256, "500 rounds of raising verifications: Lua heap grows < 256 KiB",
 		("%.0f KiB -> %.0f KiB"):format(before, after))
 	local res = v:verify{ records = { EE }, chain = { leaf, int }, names = ND }
 	tap.ok(res == true, "verifier still correct after the raises")
