@@ -59,7 +59,8 @@ typedef struct xdane_resolver_config {
 	unsigned timeout_ms;           /* per lookup; 0 = 5000 */
 	size_t cache_max;              /* max cached answers; 0 = 10000 */
 	unsigned max_inflight;         /* max getdns queries in flight; 0 = 64 */
-	const char *appdata_dir;       /* writable dir for getdns; NULL = a private temp dir or none */
+	const char *appdata_dir;       /* writable dir for getdns; NULL = getdns' default (unused: no anchor fetching) */
+	int no_key_cache;              /* 1: do not reuse validated DNSKEY sets as trust anchors (see resolver_anchors.c) */
 } xdane_resolver_config;
 
 typedef struct xdane_resolver xdane_resolver;
@@ -102,6 +103,8 @@ typedef struct xdane_resolver_stats {
 	uint64_t by_status[5]; /* indexed by enum xdane_dns_status */
 	unsigned in_flight, queued;
 	size_t cache_entries;
+	size_t keys_cached;          /* validated DNSKEY sets in use as trust anchors */
+	uint64_t key_cache_retries;  /* failed answers retried from the configured anchor only */
 } xdane_resolver_stats;
 void xdane_resolver_get_stats(const xdane_resolver *r, xdane_resolver_stats *st);
 

@@ -14,7 +14,9 @@
  * stack (busy > 0) only marks it closing; the last frame frees it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -26,9 +28,13 @@
 #include "dnscache.h"
 #include "resolver_classify.h"
 #include "resolver_name.h"
+#include "resolver_anchors.h"
 
 #define DEFAULT_ANCHOR "/usr/share/dns/root.key"
 #define DEFAULT_RESOLVCONF "/etc/resolv.conf"
+/* getdns requests started per host callback: each costs socket setup and
+ * host registrations; more would block the host loop for milliseconds */
+#define PUMP_BUDGET 16
 
 struct query;
 
@@ -50,6 +56,7 @@ struct query {
 	struct xdane_resolver *r;
 	int qtype, state;
 	int starting;           /* inside getdns_general: the callback only records */
+	int retried;            /* already retried without cached keys */
 	int cancelling;         /* being cancelled by us: ignore the CANCEL callback */
 	struct xdane_ans *early; /* answer delivered during getdns_general */
 	getdns_transaction_t tid;
@@ -65,11 +72,16 @@ struct xdane_resolver {
 	xdane_bridge *bridge;
 	xdane_host_ops ops;
 	xdane_dnscache *cache;
+	xdane_keycache *keys;    /* validated DNSKEY sets reused as anchors; NULL if disabled */
+	unsigned started;        /* queries started since the last host callback (stall bound) */
 	struct query *queries, *pend_head, *pend_tail;
 	struct lookup *lookups, *done_head, *done_tail;
 	unsigned inflight, queued, max_inflight;
 	int64_t next_id;
-	void *kick;      /* host timer draining the done queue */
+	void *kick;      /* host timer draining the done queue (fallback) */
+	int wake[2];     /* self-pipe watched by the host: wakes the loop at once */
+	void *wake_watch; /* host watch on wake[0], NULL if refused */
+	int woken;       /* a byte is in the pipe */
 	int busy;        /* frames of ours on the stack */
 	int delivering;  /* inside deliver() */
 	int closing;     /* free requested */
@@ -84,6 +96,7 @@ static struct xdane_ans oom_answer = {
 };
 
 static void after_work(struct xdane_resolver *r);
+static void wake_soon(struct xdane_resolver *r);
 static void really_free(struct xdane_resolver *r);
 
 /* now_ms - monotonic milliseconds. */
@@ -155,6 +168,20 @@ static void complete_query(struct xdane_resolver *r, struct query *q, struct xda
 	free(q);
 }
 
+/* requeue_front - an in-flight query goes back to the head of the pending FIFO (retry). */
+static void requeue_front(struct xdane_resolver *r, struct query *q)
+{
+	r->inflight--;
+	r->queued++;
+	r->st.key_cache_retries++;
+	q->state = Q_QUEUED;
+	q->retried = 1;
+	q->pnext = r->pend_head;
+	r->pend_head = q;
+	if (!r->pend_tail)
+		r->pend_tail = q;
+}
+
 /* on_getdns - getdns callback: classify and record, nothing else (we are inside getdns). */
 static void on_getdns(getdns_context *ctx, getdns_callback_type_t type, getdns_dict *resp, void *userarg,
                       getdns_transaction_t tid)
@@ -169,7 +196,18 @@ static void on_getdns(getdns_context *ctx, getdns_callback_type_t type, getdns_d
 		return;
 	}
 	a = ans_or_oom(xdane_classify((int)type, resp, q->qtype, q->qname));
+	if (q->r->keys && a->pub.status == XDANE_DNS_SECURE && a->pub.count > 0)
+		xdane_keycache_learn(q->r->keys, resp, q->qtype, q->qname, now_ms());
 	getdns_dict_destroy(resp);
+	if (!q->starting && !q->retried && q->r->keys &&
+	    (a->pub.status == XDANE_DNS_BOGUS ||
+	     (a->pub.status == XDANE_DNS_INDETERMINATE && a->pub.why && !strcmp(a->pub.why, "validation indeterminate"))) &&
+	    xdane_keycache_drop(q->r->keys, q->qname) > 0) {
+		/* a cached key may be stale (rollover): ask again from the configured anchors only */
+		requeue_front(q->r, q);
+		xdane_answer_unref(&a->pub);
+		return;
+	}
 	if (q->starting) {
 		q->early = a;
 		return;
@@ -225,7 +263,13 @@ static void handle_refused(struct xdane_resolver *r)
 /* pump - start queued queries while there is room in flight. */
 static void pump(struct xdane_resolver *r)
 {
+	if (r->keys && r->pend_head)
+		xdane_keycache_apply(r->keys, r->ctx, now_ms()); /* outside getdns: safe to change anchors */
 	while (!r->closing && r->inflight < r->max_inflight && r->pend_head) {
+		if (r->started >= PUMP_BUDGET) {
+			wake_soon(r); /* the rest after the host has had its turn */
+			break;
+		}
 		struct query *q = r->pend_head;
 		r->pend_head = q->pnext;
 		if (!r->pend_head)
@@ -237,6 +281,7 @@ static void pump(struct xdane_resolver *r)
 			free(q);
 			continue;
 		}
+		r->started++;
 		start_query(r, q);
 		if (r->refused)
 			handle_refused(r);
@@ -275,6 +320,7 @@ static void after_work(struct xdane_resolver *r)
 {
 	if (r->closing)
 		return;
+	r->started = 0;
 	if (r->refused)
 		handle_refused(r);
 	pump(r);
@@ -319,13 +365,66 @@ static void kick_fire(void *arg)
 	maybe_free(r);
 }
 
+static int kick_now(struct xdane_resolver *r);
+
 /* ensure_kick - make sure the done queue gets drained by a later host callback. 1 ok, 0 refused. */
 static int ensure_kick(struct xdane_resolver *r)
 {
-	if (r->kick || !r->done_head || r->delivering)
+	if (r->kick || r->woken || !r->done_head || r->delivering)
 		return 1;
+	return kick_now(r);
+}
+
+/* wake_soon - have after_work run again from a later host callback (more to start). */
+static void wake_soon(struct xdane_resolver *r)
+{
+	if (!r->kick && !r->woken)
+		kick_now(r);
+}
+
+/* kick_now - wake the host through the self-pipe, else a 0 ms timer. 1 ok, 0 refused. */
+static int kick_now(struct xdane_resolver *r)
+{
+	/* a readable pipe wakes the host at once; a 0 ms timer may wait for the
+	 * host's minimum timer granularity (1 ms in Prosody's epoll loop) */
+	if (r->wake_watch && write(r->wake[1], "k", 1) == 1) {
+		r->woken = 1;
+		return 1;
+	}
 	r->kick = r->ops.add_timer(r->ops.host, 0, kick_fire, r);
 	return r->kick != NULL;
+}
+
+/* wake_ready - the self-pipe is readable: drain it and deliver. */
+static void wake_ready(void *arg, int readable, int writable)
+{
+	struct xdane_resolver *r = arg;
+	char buf[64];
+	(void)readable;
+	(void)writable;
+	while (read(r->wake[0], buf, sizeof buf) > 0)
+		;
+	r->woken = 0;
+	r->busy++;
+	after_work(r);
+	r->busy--;
+	maybe_free(r);
+}
+
+/* open_wake - non-blocking self-pipe and its host watch; without them the timer kick is used. */
+static void open_wake(struct xdane_resolver *r)
+{
+	int i;
+	r->wake[0] = r->wake[1] = -1;
+	if (pipe(r->wake) != 0) {
+		r->wake[0] = r->wake[1] = -1;
+		return;
+	}
+	for (i = 0; i < 2; i++) {
+		fcntl(r->wake[i], F_SETFL, fcntl(r->wake[i], F_GETFL) | O_NONBLOCK);
+		fcntl(r->wake[i], F_SETFD, FD_CLOEXEC);
+	}
+	r->wake_watch = r->ops.watch_fd(r->ops.host, r->wake[0], 1, 0, wake_ready, r);
 }
 
 /* parse_upstream - "ADDR", "ADDR:PORT", "[V6]:PORT" or bare IPv6 into a getdns dict. */
@@ -435,7 +534,7 @@ static int set_upstreams(getdns_context *ctx, const xdane_resolver_config *cfg, 
 }
 
 /* set_anchors - DS/DNSKEY records from a zone-format file; never fetched from the internet. */
-static int set_anchors(getdns_context *ctx, const char *file, char *err, size_t errlen)
+static int set_anchors(getdns_context *ctx, const char *file, getdns_list **keep, char *err, size_t errlen)
 {
 	FILE *fp;
 	getdns_list *list = NULL;
@@ -467,7 +566,7 @@ static int set_anchors(getdns_context *ctx, const char *file, char *err, size_t 
 		getdns_list_destroy(list);
 		return 0;
 	}
-	getdns_list_destroy(list);
+	*keep = list;
 	/* no zero-config DNSSEC: never fetch root anchors over HTTP */
 	if (getdns_context_set_trust_anchors_verify_CA(ctx, "") != GETDNS_RETURN_GOOD) {
 		seterr(err, errlen, "cannot disable trust anchor fetching%s", NULL);
@@ -481,6 +580,7 @@ static int make_context(struct xdane_resolver *r, const xdane_resolver_config *c
 {
 	getdns_transport_list_t transports[] = { GETDNS_TRANSPORT_UDP, GETDNS_TRANSPORT_TCP };
 	unsigned timeout = cfg && cfg->timeout_ms ? cfg->timeout_ms : 5000;
+	getdns_list *anchors = NULL;
 
 	if (getdns_context_create(&r->ctx, 0) != GETDNS_RETURN_GOOD) {
 		r->ctx = NULL;
@@ -499,12 +599,25 @@ static int make_context(struct xdane_resolver *r, const xdane_resolver_config *c
 	}
 	if (!set_upstreams(r->ctx, cfg, err, errlen))
 		return 0;
-	if (!set_anchors(r->ctx, cfg && cfg->trust_anchor_file ? cfg->trust_anchor_file : DEFAULT_ANCHOR, err, errlen))
+	if (!set_anchors(r->ctx, cfg && cfg->trust_anchor_file ? cfg->trust_anchor_file : DEFAULT_ANCHOR, &anchors, err,
+	                 errlen)) {
+		getdns_list_destroy(anchors);
 		return 0;
+	}
+	if (!(cfg && cfg->no_key_cache)) {
+		r->keys = xdane_keycache_new(anchors);
+		if (!r->keys) {
+			getdns_list_destroy(anchors);
+			seterr(err, errlen, "out of memory%s", NULL);
+			return 0;
+		}
+	}
+	getdns_list_destroy(anchors);
 	r->ext = getdns_dict_create();
 	/* both: dnssec_return_status alone hides bogus answers as "no name" */
 	if (!r->ext || getdns_dict_set_int(r->ext, "dnssec_return_status", GETDNS_EXTENSION_TRUE) ||
-	    getdns_dict_set_int(r->ext, "dnssec_return_all_statuses", GETDNS_EXTENSION_TRUE)) {
+	    getdns_dict_set_int(r->ext, "dnssec_return_all_statuses", GETDNS_EXTENSION_TRUE) ||
+	    (r->keys && getdns_dict_set_int(r->ext, "dnssec_return_validation_chain", GETDNS_EXTENSION_TRUE))) {
 		seterr(err, errlen, "out of memory%s", NULL);
 		return 0;
 	}
@@ -528,6 +641,7 @@ xdane_resolver *xdane_resolver_new(const xdane_resolver_config *cfg, const xdane
 		seterr(err, errlen, "out of memory%s", NULL);
 		return NULL;
 	}
+	r->wake[0] = r->wake[1] = -1;
 	r->ops = *ops;
 	r->max_inflight = cfg && cfg->max_inflight ? cfg->max_inflight : 64;
 	hooks.arg = r;
@@ -542,6 +656,7 @@ xdane_resolver *xdane_resolver_new(const xdane_resolver_config *cfg, const xdane
 	}
 	if (!make_context(r, cfg, err, errlen))
 		goto fail;
+	open_wake(r);
 	return r;
 fail:
 	r->ops.release = NULL; /* the caller still owns the host */
@@ -560,6 +675,12 @@ static void really_free(struct xdane_resolver *r)
 	if (r->kick)
 		r->ops.cancel_timer(r->ops.host, r->kick);
 	r->kick = NULL;
+	if (r->wake_watch)
+		r->ops.unwatch_fd(r->ops.host, r->wake_watch);
+	if (r->wake[0] >= 0)
+		close(r->wake[0]);
+	if (r->wake[1] >= 0)
+		close(r->wake[1]);
 	if (r->ctx)
 		getdns_context_destroy(r->ctx); /* fires CANCEL callbacks (ignored) and clears events */
 	getdns_dict_destroy(r->ext);
@@ -577,6 +698,7 @@ static void really_free(struct xdane_resolver *r)
 		free(l);
 	}
 	xdane_dnscache_free(r->cache);
+	xdane_keycache_free(r->keys);
 	free(r);
 	if (ops.release)
 		ops.release(ops.host);
@@ -763,4 +885,5 @@ void xdane_resolver_get_stats(const xdane_resolver *r, xdane_resolver_stats *st)
 	st->in_flight = r->inflight;
 	st->queued = r->queued;
 	st->cache_entries = xdane_dnscache_count(r->cache);
+	st->keys_cached = xdane_keycache_count(r->keys);
 }

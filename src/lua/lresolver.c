@@ -644,6 +644,8 @@ static int lr_stats(lua_State *L)
 	setint(L, "in_flight", st.in_flight);
 	setint(L, "queued", st.queued);
 	setint(L, "cache_entries", st.cache_entries);
+	setint(L, "keys_cached", st.keys_cached);
+	setint(L, "key_cache_retries", st.key_cache_retries);
 	setint(L, "secure", st.by_status[XDANE_DNS_SECURE]);
 	setint(L, "insecure", st.by_status[XDANE_DNS_INSECURE]);
 	setint(L, "bogus", st.by_status[XDANE_DNS_BOGUS]);
@@ -752,6 +754,10 @@ static int l_resolver(lua_State *L)
 			return luaL_error(L, "max_inflight: want a count >= 1");
 		cfg.max_inflight = (unsigned)n;
 	}
+	t = opt_field(L, "key_cache");
+	if (t != LUA_TNIL && t != LUA_TBOOLEAN)
+		return luaL_error(L, "key_cache: want a boolean");
+	cfg.no_key_cache = t == LUA_TBOOLEAN && !lua_toboolean(L, -1);
 	t = opt_field(L, "log");
 	if (t != LUA_TNIL && t != LUA_TFUNCTION)
 		return luaL_error(L, "log: want a function(level, message)");

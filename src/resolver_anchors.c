@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: MIT */
+/* resolver_anchors.c - validated DNSKEY sets reused as getdns trust anchors (see the header). */
+#include <stdlib.h>
+#include <string.h>
+#include <getdns/getdns_extra.h>
+#include "resolver_anchors.h"
+
+struct zonekeys {
+	char zone[256];       /* lowercase, no trailing dot, "" = root */
+	getdns_list *keys;    /* DNSKEY RR dicts */
+	uint64_t expires_ms, stamp;
+};
+
+struct xdane_keycache {
+	getdns_list *configured;
+	struct zonekeys z[XDANE_KEY_CACHE_MAX];
+	size_t n;
+	uint64_t stamp, next_expiry;
+	int dirty;
+};
+
+/* copy_list - deep copy of a list of dicts. */
+static getdns_list *copy_list(const getdns_list *src)
+{
+	getdns_list *dst = getdns_list_create();
+	size_t i, n = 0;
+	if (!dst)
+		return NULL;
+	getdns_list_get_length(src, &n);
+	for (i = 0; i < n; i++) {
+		getdns_dict *d;
+		if (getdns_list_get_dict(src, i, &d) || getdns_list_set_dict(dst, i, d)) {
+			getdns_list_destroy(dst);
+			return NULL;
+		}
+	}
+	return dst;
+}
+
+xdane_keycache *xdane_keycache_new(const getdns_list *configured)
+{
+	xdane_keycache *kc = calloc(1, sizeof *kc);
+	if (!kc)
+		return NULL;
+	kc->configured = copy_list(configured);
+	if (!kc->configured) {
+		free(kc);
+		return NULL;
+	}
+	return kc;
+}
+
+/* forget - remove entry i. */
+static void forget(xdane_keycache *kc, size_t i)
+{
+	getdns_list_destroy(kc->z[i].keys);
+	kc->z[i] = kc->z[--kc->n];
+	kc->dirty = 1;
+}
+
+void xdane_keycache_free(xdane_keycache *kc)
+{
+	if (!kc)
+		return;
+	while (kc->n)
+		forget(kc, kc->n - 1);
+	getdns_list_destroy(kc->configured);
+	free(kc);
+}
+
+int xdane_zone_covers(const char *zone, const char *name)
+{
+	size_t zl = strlen(zone), nl = strlen(name);
+	if (zl == 0)
+		return 1;
+	if (zl > nl || strcmp(name + nl - zl, zone))
+		return 0;
+	return zl == nl || name[nl - zl - 1] == '.';
+}
+
+/* name_string - wire-format name to lowercase presentation without the trailing dot; 1 ok. */
+static int name_string(const getdns_bindata *wire, char *out, size_t len)
+{
+	char *fqdn = NULL, *p;
+	size_t l;
+	if (getdns_convert_dns_name_to_fqdn(wire, &fqdn) || !fqdn)
+		return 0;
+	l = strlen(fqdn);
+	if (l && fqdn[l - 1] == '.')
+		fqdn[--l] = '\0';
+	if (l >= len) {
+		free(fqdn);
+		return 0;
+	}
+	for (p = fqdn; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	memcpy(out, fqdn, l + 1);
+	free(fqdn);
+	return 1;
+}
+
+/* answer_signer - signer of the RRSIG over qtype in the first reply; 0 if absent or a CNAME/DNAME is present. */
+static int answer_signer(const getdns_dict *resp, int qtype, char *signer, size_t len)
+{
+	getdns_list *answer;
+	size_t i, n = 0;
+	int found = 0;
+
+	if (getdns_dict_get_list(resp, "/replies_tree/0/answer", &answer))
+		return 0;
+	getdns_list_get_length(answer, &n);
+	for (i = 0; i < n; i++) {
+		getdns_dict *rr;
+		uint32_t type, covered;
+		getdns_bindata *sn;
+		char s[256];
+		if (getdns_list_get_dict(answer, i, &rr) || getdns_dict_get_int(rr, "type", &type))
+			return 0;
+		if (type == GETDNS_RRTYPE_CNAME || type == GETDNS_RRTYPE_DNAME)
+			return 0; /* chains may cross zones: keep it simple, learn nothing */
+		if (type != GETDNS_RRTYPE_RRSIG || getdns_dict_get_int(rr, "/rdata/type_covered", &covered) ||
+		    covered != (uint32_t)qtype || getdns_dict_get_bindata(rr, "/rdata/signers_name", &sn) ||
+		    !name_string(sn, s, sizeof s))
+			continue;
+		if (found && strcmp(s, signer))
+			return 0; /* two signers: ambiguous */
+		strcpy(signer, s);
+		found = 1;
+	}
+	return found && strlen(signer) < len;
+}
+
+/* store - replace or add the key set of zone. */
+static int store(xdane_keycache *kc, const char *zone, getdns_list *keys, uint32_t ttl, uint64_t now_ms)
+{
+	size_t i, oldest = 0;
+	for (i = 0; i < kc->n; i++)
+		if (!strcmp(kc->z[i].zone, zone))
+			break;
+	if (i == kc->n) {
+		if (kc->n == XDANE_KEY_CACHE_MAX) {
+			for (i = 1; i < kc->n; i++)
+				if (kc->z[i].stamp < kc->z[oldest].stamp)
+					oldest = i;
+			forget(kc, oldest);
+		}
+		i = kc->n++;
+		strcpy(kc->z[i].zone, zone);
+	} else {
+		getdns_list_destroy(kc->z[i].keys);
+	}
+	if (ttl > XDANE_KEY_TTL_MAX)
+		ttl = XDANE_KEY_TTL_MAX;
+	kc->z[i].keys = keys;
+	kc->z[i].expires_ms = now_ms + (uint64_t)ttl * 1000u;
+	kc->z[i].stamp = ++kc->stamp;
+	kc->dirty = 1;
+	return 1;
+}
+
+/* below - name is a proper descendant of zone. */
+static int below(const char *zone, const char *name)
+{
+	return strcmp(zone, name) != 0 && xdane_zone_covers(zone, name);
+}
+
+int xdane_keycache_learn(xdane_keycache *kc, const getdns_dict *resp, int qtype, const char *qname, uint64_t now_ms)
+{
+	char signer[256], done[8][256];
+	const char *base = NULL;
+	getdns_list *chain;
+	size_t i, j, n = 0, ndone = 0;
+	int learned = 0;
+
+	if (!kc || !answer_signer(resp, qtype, signer, sizeof signer) || !xdane_zone_covers(signer, qname))
+		return 0;
+	if (getdns_dict_get_list(resp, "validation_chain", &chain))
+		return 0;
+	/* Only keys below the deepest cached zone over the signer were
+	 * necessarily validated for this answer; a cached zone's own keys
+	 * would only be "validated" by themselves, so they are never
+	 * refreshed here: they expire and are learned again from above. */
+	for (i = 0; i < kc->n; i++)
+		if (kc->z[i].expires_ms > now_ms && xdane_zone_covers(kc->z[i].zone, signer) &&
+		    (!base || strlen(kc->z[i].zone) > strlen(base)))
+			base = kc->z[i].zone;
+	getdns_list_get_length(chain, &n);
+	/* each DNSKEY owner on the path (base..signer], once */
+	for (i = 0; i < n && ndone < 8; i++) {
+		getdns_dict *rr;
+		getdns_bindata *nm;
+		uint32_t type, ttl = UINT32_MAX, t;
+		char owner[256];
+		getdns_list *keys;
+		size_t k;
+		if (getdns_list_get_dict(chain, i, &rr) || getdns_dict_get_int(rr, "type", &type) ||
+		    type != GETDNS_RRTYPE_DNSKEY || getdns_dict_get_bindata(rr, "name", &nm) ||
+		    !name_string(nm, owner, sizeof owner) || !xdane_zone_covers(owner, signer) ||
+		    (base && !below(base, owner)))
+			continue;
+		for (k = 0; k < ndone && strcmp(done[k], owner); k++)
+			;
+		if (k < ndone)
+			continue;
+		strcpy(done[ndone++], owner);
+		keys = getdns_list_create();
+		if (!keys)
+			return learned;
+		for (j = i, k = 0; j < n; j++) {
+			getdns_dict *kr;
+			getdns_bindata *kn;
+			char o2[256];
+			if (getdns_list_get_dict(chain, j, &kr) || getdns_dict_get_int(kr, "type", &type) ||
+			    type != GETDNS_RRTYPE_DNSKEY || getdns_dict_get_bindata(kr, "name", &kn) ||
+			    !name_string(kn, o2, sizeof o2) || strcmp(o2, owner))
+				continue;
+			if (!getdns_dict_get_int(kr, "ttl", &t) && t < ttl)
+				ttl = t;
+			if (getdns_list_set_dict(keys, k++, kr))
+				break;
+		}
+		if (k == 0 || ttl == 0 || ttl == UINT32_MAX) {
+			getdns_list_destroy(keys);
+			continue;
+		}
+		learned += store(kc, owner, keys, ttl, now_ms);
+	}
+	return learned;
+}
+
+int xdane_keycache_covers(const xdane_keycache *kc, const char *qname)
+{
+	size_t i;
+	for (i = 0; kc && i < kc->n; i++)
+		if (xdane_zone_covers(kc->z[i].zone, qname))
+			return 1;
+	return 0;
+}
+
+int xdane_keycache_drop(xdane_keycache *kc, const char *qname)
+{
+	size_t i = 0;
+	int dropped = 0;
+	while (kc && i < kc->n) {
+		if (xdane_zone_covers(kc->z[i].zone, qname)) {
+			forget(kc, i);
+			dropped++;
+		} else {
+			i++;
+		}
+	}
+	return dropped;
+}
+
+int xdane_keycache_apply(xdane_keycache *kc, getdns_context *ctx, uint64_t now_ms)
+{
+	getdns_list *all;
+	size_t i, k = 0, n;
+
+	if (!kc)
+		return 0;
+	for (i = 0; i < kc->n;) {
+		if (kc->z[i].expires_ms <= now_ms)
+			forget(kc, i);
+		else
+			i++;
+	}
+	if (!kc->dirty)
+		return 0;
+	all = getdns_list_create();
+	if (!all)
+		return -1;
+	getdns_list_get_length(kc->configured, &n);
+	for (i = 0; i < n; i++) {
+		getdns_dict *d;
+		if (!getdns_list_get_dict(kc->configured, i, &d))
+			getdns_list_set_dict(all, k++, d);
+	}
+	for (i = 0; i < kc->n; i++) {
+		size_t j, m = 0;
+		getdns_list_get_length(kc->z[i].keys, &m);
+		for (j = 0; j < m; j++) {
+			getdns_dict *d;
+			if (!getdns_list_get_dict(kc->z[i].keys, j, &d))
+				getdns_list_set_dict(all, k++, d);
+		}
+	}
+	if (getdns_context_set_dnssec_trust_anchors(ctx, all) != GETDNS_RETURN_GOOD) {
+		getdns_list_destroy(all);
+		return -1;
+	}
+	getdns_list_destroy(all);
+	kc->dirty = 0;
+	return 1;
+}
+
+size_t xdane_keycache_count(const xdane_keycache *kc)
+{
+	return kc ? kc->n : 0;
+}

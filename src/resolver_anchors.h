@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * resolver_anchors.h - cache of validated DNSKEY sets, reused as trust
+ * anchors (private).
+ *
+ * getdns 1.6 in stub mode keeps no state between requests: every request
+ * fetches and re-verifies the whole chain from the root (about eight
+ * signature checks for a name three zones down). When a request comes back
+ * SECURE with records, every DNSKEY set on the path from the configured
+ * anchor to the signer of the answer has been validated by getdns (the
+ * answer could not be secure otherwise); we keep those sets (from the
+ * dnssec_return_validation_chain extension) for at most their TTL (capped)
+ * and give them to getdns as additional trust anchors, so later requests
+ * start validating at the closest cached zone, as a validating resolver's
+ * key cache does.
+ *
+ * Safety: keys only enter from a SECURE positive answer without CNAME/DNAME
+ * whose RRSIG signer is an ancestor-or-self of the query name, and only keys
+ * whose owner is an ancestor-or-self of that signer. They expire with their
+ * TTL (at most XDANE_KEY_TTL_MAX). A bogus or validation-indeterminate answer
+ * under a cached key drops the covering keys and is retried once from the
+ * configured anchors alone (a key rollover must never turn into bogus).
+ */
+#ifndef XDANE_RESOLVER_ANCHORS_H
+#define XDANE_RESOLVER_ANCHORS_H
+
+#include <stdint.h>
+#include <getdns/getdns.h>
+
+#define XDANE_KEY_TTL_MAX 3600u
+#define XDANE_KEY_CACHE_MAX 64
+
+typedef struct xdane_keycache xdane_keycache;
+
+/* xdane_keycache_new - over the configured anchors (copied); NULL on OOM. */
+xdane_keycache *xdane_keycache_new(const getdns_list *configured);
+void xdane_keycache_free(xdane_keycache *kc);
+
+/*
+ * xdane_keycache_learn - take the validated DNSKEY sets of a SECURE response
+ * with records (see above). Never touches the getdns context (we may be
+ * inside getdns). Returns the number of zones learned or refreshed.
+ */
+int xdane_keycache_learn(xdane_keycache *kc, const getdns_dict *resp, int qtype, const char *qname, uint64_t now_ms);
+
+/* xdane_keycache_covers - 1 if a cached key's zone is an ancestor-or-self of qname. */
+int xdane_keycache_covers(const xdane_keycache *kc, const char *qname);
+
+/* xdane_keycache_drop - forget every cached key covering qname; returns how many. */
+int xdane_keycache_drop(xdane_keycache *kc, const char *qname);
+
+/*
+ * xdane_keycache_apply - if the anchor set changed (learned, dropped or
+ * expired), give getdns the configured anchors plus the live cached keys.
+ * Call only outside getdns. Returns 1 applied, 0 nothing to do, <0 error.
+ */
+int xdane_keycache_apply(xdane_keycache *kc, getdns_context *ctx, uint64_t now_ms);
+
+/* xdane_keycache_count - zones with live cached keys. */
+size_t xdane_keycache_count(const xdane_keycache *kc);
+
+/* xdane_zone_covers - zone ("" = root) is an ancestor-or-self of name (both lowercase, no trailing dot). */
+int xdane_zone_covers(const char *zone, const char *name);
+
+#endif
