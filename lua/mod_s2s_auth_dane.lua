@@ -157,7 +157,30 @@ module:log("info", "DANE enabled: uses %s, resolvers %s, trust anchor %s, timeou
 -- session is never written to; s2s-destroyed cancels what is in flight.
 ---------------------------------------------------------------------------
 local states = setmetatable({}, { __mode = "k" });
-local counters = { checks = 0, matched = 0, refused = 0, not_applicable = 0, cancelled = 0 };
+local counters = { checks = 0, matched = 0, refused = 0, not_applicable = 0, cancelled = 0, memo_hits = 0 };
+
+-- Last-mile memo of finished, failure-free DNS facts, for at most their TTL (capped):
+-- the resolver never answers synchronously, and each answer delivered from the loop
+-- costs a loop turn (>= 1 ms in epoll), so a warm check would otherwise still wait.
+local now = require "util.time".now;
+local memo, memo_n = {}, 0;
+local MEMO_MAX, MEMO_TTL_MAX = 2000, 300;
+
+local function memo_get(key)
+	local e = memo[key];
+	if not e then return nil; end
+	if e.expires > now() then return e.value; end
+	memo[key] = nil;
+	memo_n = memo_n - 1;
+	return nil;
+end
+
+local function memo_put(key, value, ttl)
+	if not ttl or ttl <= 0 then return; end
+	if memo_n >= MEMO_MAX then memo, memo_n = {}, 0; end
+	if not memo[key] then memo_n = memo_n + 1; end
+	memo[key] = { expires = now() + math.min(ttl, MEMO_TTL_MAX), value = value };
+end
 
 local function get_state(session)
 	local st = states[session];
@@ -218,6 +241,8 @@ function facts_methods:start(kind, on_answer, ...)
 	local function cb(answer)
 		if self.done then return; end -- cancelled or timed out: discard
 		if id then self.ids[id] = nil; end
+		local ttl = tonumber(answer.ttl) or 0;
+		if not self.min_ttl or ttl < self.min_ttl then self.min_ttl = ttl; end
 		self.pending = self.pending - 1;
 		on_answer(answer);
 		if self.pending == 0 then self:finish(); end
@@ -287,11 +312,21 @@ function facts_methods:on_srv(direct, answer)
 end
 
 local function domain_facts(domain)
+	local known = memo_get("facts " .. domain);
+	if known then
+		-- read-only after completion, so sessions may share one
+		counters.memo_hits = counters.memo_hits + 1;
+		return known;
+	end
 	local f = setmetatable({
 		domain = domain, pending = 0, ids = {}, waiters = {}, seen = {},
 		tlsa = {}, failures = {}, insecure = {}, targets = {}, names = { domain },
-		started = os.time(),
 	}, facts_mt);
+	f.waiters[1] = function ()
+		if not f.cancelled and not f.timed_out and #f.failures == 0 then
+			memo_put("facts " .. domain, f, f.min_ttl);
+		end
+	end;
 	f:start("srv", function (answer) f:on_srv(false, answer); end, domain, false);
 	f:start("srv", function (answer) f:on_srv(true, answer); end, domain, true);
 	if f.pending == 0 then f:finish(); end
@@ -640,7 +675,13 @@ function dane_resolver:next(cb)
 		return;
 	end
 	local label = "_" .. self.service .. "._tcp." .. self.hostname;
-	local id, err = resolver:srv(self.hostname, self.direct, function (answer)
+	if self.direct then
+		-- mod_s2s asks for _xmpps-server first and _xmpp-server only after it: warm the
+		-- resolver's cache for the second now (identical lookups are coalesced)
+		resolver:srv(self.hostname, false, function () end);
+	end
+	local srv_key = "srv " .. (self.direct and "s " or "") .. self.hostname;
+	local function on_answer(answer)
 		local status = answer.status;
 		self.targets = {};
 		if status == "bogus" or status == "indeterminate" then
@@ -667,6 +708,15 @@ function dane_resolver:next(cb)
 			end
 		end
 		self:next(cb);
+	end
+	local known = memo_get(srv_key);
+	if known then
+		counters.memo_hits = counters.memo_hits + 1;
+		return on_answer(known);
+	end
+	local id, err = resolver:srv(self.hostname, self.direct, function (answer)
+		if answer.status == "secure" or answer.status == "insecure" then memo_put(srv_key, answer, answer.ttl); end
+		on_answer(answer);
 	end);
 	if not id then
 		self.last_error = "DANE: SRV lookup failed: " .. tostring(err);
@@ -678,7 +728,20 @@ end
 -- resolve_target - TLSA (behind a secure SRV) and A/AAAA of one target, in parallel.
 function dane_resolver:resolve_target(t, cb)
 	local info = { domain = self.domain, target = t.target, port = t.port, direct = self.direct, srv_secure = t.srv_secure };
+	local target_key = ("target %s %d %s"):format(t.target, t.port, tostring(t.srv_secure));
+	local known = memo_get(target_key);
+	if known then
+		-- a failure-free earlier resolution of this target (TLSA and addresses)
+		counters.memo_hits = counters.memo_hits + 1;
+		info.tlsa, info.addr_insecure = known.tlsa, known.addr_insecure;
+		local extra = setmetatable({ dane = info }, { __index = self.extra });
+		for _, a in ipairs(known.addrs) do
+			self.queue[#self.queue + 1] = { a[1], a[2], t.port, extra };
+		end
+		return self:next(cb);
+	end
 	local addrs, addr_secure, addr_bogus = {}, true, nil;
+	local tlsa_ttl;
 	local pending = 1;
 	local finished = false;
 	local function ready()
@@ -702,6 +765,11 @@ function dane_resolver:resolve_target(t, cb)
 			return self:next(cb);
 		end
 		info.addr_insecure = not addr_secure;
+		if #addrs > 0 then
+			-- address TTLs are not visible here: keep the memo short
+			memo_put(target_key, { tlsa = info.tlsa, addrs = addrs, addr_insecure = info.addr_insecure },
+				math.min(tlsa_ttl or 30, 30));
+		end
 		local extra = setmetatable({ dane = info }, { __index = self.extra });
 		for _, a in ipairs(addrs) do
 			self.queue[#self.queue + 1] = { a[1], a[2], t.port, extra };
@@ -729,6 +797,7 @@ function dane_resolver:resolve_target(t, cb)
 		pending = pending + 1;
 		local id, err = resolver:tlsa(t.port, t.target, function (answer)
 			info.tlsa = { status = answer.status, why = answer.why, records = answer.records or {} };
+			tlsa_ttl = tonumber(answer.ttl) or 0;
 			ready();
 		end);
 		if not id then
@@ -838,7 +907,7 @@ shell_env.dane = {
 		for k in pairs(s) do keys[#keys + 1] = k; end
 		table.sort(keys);
 		for _, k in ipairs(keys) do print(("resolver.%s = %s"):format(k, tostring(s[k]))); end
-		for _, k in ipairs({ "checks", "matched", "refused", "not_applicable", "cancelled" }) do
+		for _, k in ipairs({ "checks", "matched", "refused", "not_applicable", "cancelled", "memo_hits" }) do
 			print(("checks.%s = %d"):format(k, counters[k]));
 		end
 		local live = 0;
