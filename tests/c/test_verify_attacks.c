@@ -563,6 +563,24 @@ static void misc_checks(const xdane_verifier *v)
 		tap_ok(rc == 0, "DANE-TA on the leaf key, leaf sent twice: rejected (%s)", res.detail);
 		xdane_tlsa_clear(&self);
 	}
+	/* A DANE-TA record never matches the leaf, even a self-signed one
+	 * (xdane_verify.h): the same key as 2 0 0, 2 1 1 and bare 2 1 0 must
+	 * give the same verdict. OpenSSL checks a bare key's signature on the
+	 * top certificate, which for a lone self-signed leaf is the leaf itself. */
+	{
+		static const int forms[][2] = { { 0, 0 }, { 1, 1 }, { 0, 1 }, { 1, 0 } };
+		X509 *ss = load_pem("ss-named");
+		size_t k;
+		for (k = 0; ss != NULL && k < sizeof forms / sizeof forms[0]; k++) {
+			xdane_tlsa r;
+			ref_record(2, "ss-named", forms[k][0], forms[k][1], &r);
+			rc = verify_one(v, &r, 1, &ss, 1, names, 1, &res);
+			tap_ok(rc == 0, "2 %d %d on a lone self-signed leaf's own key: rejected (rc %d depth %d: %s)",
+			       forms[k][0], forms[k][1], rc, res.depth, res.detail);
+			xdane_tlsa_clear(&r);
+		}
+		X509_free(ss);
+	}
 	/* EE records name the leaf only: the intermediate's key or certificate is no match. */
 	{
 		static const struct {
