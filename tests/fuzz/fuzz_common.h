@@ -74,9 +74,20 @@ static int fuzz_matches(const xdane_tlsa *r, X509 *x)
 static void fuzz_check(const xdane_verifier *v, const xdane_verify_request *req)
 {
 	xdane_result a, b;
+	xdane_tlsa rev[FUZZ_MAX_RECS];
+	xdane_verify_request rreq = *req;
+	size_t i;
 	int rc = xdane_verify(v, req, &a), rc2 = xdane_verify(v, req, &b);
 	if (rc != rc2)
 		abort(); /* same request, same verifier: same verdict */
+	if (req->nrecords <= FUZZ_MAX_RECS && rc >= 0) {
+		/* RFC 7671 s9 agility and record alternatives: order never matters. */
+		for (i = 0; i < req->nrecords; i++)
+			rev[i] = req->records[req->nrecords - 1 - i];
+		rreq.records = rev;
+		if (xdane_verify(v, &rreq, &b) != rc)
+			abort();
+	}
 	if (rc < 0 || rc == 0)
 		return;
 	/* Authenticated: a real, enabled, usable record matched. */
