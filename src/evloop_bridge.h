@@ -20,6 +20,7 @@ typedef struct xdane_bridge_hooks {
 	void (*enter)(void *arg);      /* an outermost host callback starts */
 	void (*leave)(void *arg);      /* ...and ends: the last thing it does (may free the bridge) */
 	void (*on_refused)(void *arg); /* the host returned a NULL handle */
+	int aggregate;                 /* 1: own epoll set + timer heap, one host watch and timer (Linux) */
 } xdane_bridge_hooks;
 
 typedef struct xdane_bridge xdane_bridge;
@@ -35,6 +36,9 @@ void xdane_bridge_free(xdane_bridge *b);
 
 /* xdane_bridge_live - number of events currently scheduled (tests, leaks). */
 unsigned xdane_bridge_live(const xdane_bridge *b);
+
+/* xdane_bridge_aggregated - 1 if running in aggregated mode. */
+int xdane_bridge_aggregated(const xdane_bridge *b);
 
 /* xdane_bridge_refused - registrations the host refused since creation. */
 unsigned xdane_bridge_refused(const xdane_bridge *b);

@@ -648,6 +648,7 @@ xdane_resolver *xdane_resolver_new(const xdane_resolver_config *cfg, const xdane
 	hooks.enter = hook_enter;
 	hooks.leave = hook_leave;
 	hooks.on_refused = hook_refused;
+	hooks.aggregate = 1;
 	r->bridge = xdane_bridge_new(ops, &hooks);
 	r->cache = xdane_dnscache_new(cfg && cfg->cache_max ? cfg->cache_max : 10000);
 	if (!r->bridge || !r->cache) {

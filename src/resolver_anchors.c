@@ -131,6 +131,15 @@ static int answer_signer(const getdns_dict *resp, int qtype, char *signer, size_
 	return found && strlen(signer) < len;
 }
 
+/* labels - label count of a zone name ("" = 0). */
+static int labels(const char *zone)
+{
+	int n = *zone ? 1 : 0;
+	for (; *zone; zone++)
+		n += *zone == '.';
+	return n;
+}
+
 /* store - replace or add the key set of zone. */
 static int store(xdane_keycache *kc, const char *zone, getdns_list *keys, uint32_t ttl, uint64_t now_ms)
 {
@@ -140,9 +149,13 @@ static int store(xdane_keycache *kc, const char *zone, getdns_list *keys, uint32
 			break;
 	if (i == kc->n) {
 		if (kc->n == XDANE_KEY_CACHE_MAX) {
-			for (i = 1; i < kc->n; i++)
-				if (kc->z[i].stamp < kc->z[oldest].stamp)
+			/* evict the deepest zone (leaf zones are used by few lookups; the
+			 * shared upper zones save work for every lookup), oldest first */
+			for (i = 1; i < kc->n; i++) {
+				int di = labels(kc->z[i].zone), dold = labels(kc->z[oldest].zone);
+				if (di > dold || (di == dold && kc->z[i].stamp < kc->z[oldest].stamp))
 					oldest = i;
+			}
 			forget(kc, oldest);
 		}
 		i = kc->n++;

@@ -28,7 +28,8 @@
 #include <getdns/getdns.h>
 
 #define XDANE_KEY_TTL_MAX 3600u
-#define XDANE_KEY_CACHE_MAX 64
+/* Every change hands the whole set to getdns (milliseconds for a hundred keys): keep it small. */
+#define XDANE_KEY_CACHE_MAX 16
 
 typedef struct xdane_keycache xdane_keycache;
 

@@ -59,7 +59,7 @@ if side == "xdane" then
 	function tlsa(port, target, cb)
 		r:tlsa(port, target, function (a) cb(a.secure, #a.records); end);
 	end
-	function mode_log() local st = r:stats(); return ("upstream_requests=%d cache_hits=%d keys_cached=%d"):format(st.upstream_queries, st.cache_hits, st.keys_cached); end
+	function mode_log() local st = r:stats(); return ("upstream_requests=%d cache_hits=%d keys_cached=%d key_retries=%d"):format(st.upstream_queries, st.cache_hits, st.keys_cached, st.key_cache_retries); end
 elseif side == "unbound" then
 	local lunbound = require "lunbound";
 	local dns = require "util.dns";

@@ -134,7 +134,7 @@ static void set_event(getdns_eventloop_event *ev, int r, int w, int t)
 static void test_bridge(void)
 {
 	xdane_host_ops ops = { NULL, f_watch, f_unwatch, f_timer, f_cancel, NULL };
-	xdane_bridge_hooks hooks = { NULL, h_enter, h_leave, h_refused };
+	xdane_bridge_hooks hooks = { NULL, h_enter, h_leave, h_refused, 0 };
 	xdane_bridge *b = xdane_bridge_new(&ops, &hooks);
 	struct reg *w, *t;
 
@@ -294,9 +294,80 @@ static void test_miniloop(void)
 	xdane_miniloop_free(ml);
 }
 
+/* ---- aggregated mode over the real miniloop ---- */
+
+static int agg_reads, agg_timeouts;
+static getdns_eventloop_event aev[3];
+
+static void agg_read(void *arg)
+{
+	getdns_eventloop_event *ev = arg;
+	agg_reads++;
+	gl->vmt->clear(gl, ev); /* clear from inside its own callback */
+	gl->vmt->clear(gl, &aev[1]); /* and another event of the same batch */
+}
+
+static void agg_timeout(void *arg)
+{
+	(void)arg;
+	agg_timeouts++;
+}
+
+static void test_aggregated(void)
+{
+	xdane_miniloop *m = xdane_miniloop_new();
+	xdane_bridge_hooks hooks = { NULL, h_enter, h_leave, h_refused, 1 };
+	xdane_bridge *b = xdane_bridge_new(xdane_miniloop_ops(m), &hooks);
+	int p1[2], p2[2], i, n;
+
+	gl = xdane_bridge_loop(b);
+	reset();
+	tap_ok(xdane_bridge_aggregated(b) && xdane_miniloop_run_once(m, 0) == 1,
+	       "aggregated: one host watch (the epoll fd), nothing else");
+	if (pipe(p1) || pipe(p2)) {
+		tap_ok(0, "pipes");
+		return;
+	}
+	for (i = 0; i < 2; i++) {
+		memset(&aev[i], 0, sizeof aev[i]);
+		aev[i].userarg = &aev[i];
+		aev[i].read_cb = agg_read;
+		aev[i].timeout_cb = agg_timeout;
+	}
+	gl->vmt->schedule(gl, p1[0], 5000, &aev[0]);
+	gl->vmt->schedule(gl, p2[0], 6000, &aev[1]);
+	memset(&aev[2], 0, sizeof aev[2]);
+	aev[2].userarg = &aev[2];
+	aev[2].timeout_cb = agg_timeout;
+	gl->vmt->schedule(gl, -1, 20, &aev[2]);
+	tap_ok(xdane_miniloop_run_once(m, 0) == 2, "aggregated: three events, still one watch + one host timer");
+	if (write(p1[1], "x", 1) != 1 || write(p2[1], "x", 1) != 1)
+		tap_diag("write failed");
+	xdane_miniloop_run_once(m, 100);
+	tap_ok(agg_reads == 1 && !aev[0].ev && !aev[1].ev, "aggregated: first ready event clears both, the second never runs");
+	for (n = 0; n < 20 && agg_timeouts == 0; n++)
+		xdane_miniloop_run_once(m, 50);
+	tap_ok(agg_timeouts == 1 && aev[2].ev != NULL, "aggregated: the 20 ms timeout fired once (event still scheduled)");
+	gl->vmt->clear(gl, &aev[2]);
+	tap_ok(xdane_miniloop_run_once(m, 0) == 1 && xdane_bridge_live(b) == 0, "aggregated: host timer gone with the last timeout");
+	/* (uint64_t)-1 never becomes a timer */
+	gl->vmt->schedule(gl, p1[0], (uint64_t)-1, &aev[0]);
+	tap_ok(xdane_miniloop_run_once(m, 0) == 1, "aggregated: no timer for (uint64_t)-1");
+	gl->vmt->clear(gl, &aev[0]);
+	tap_ok(enters == leaves && enters >= 2 && refusals == 0, "aggregated: enter/leave balanced, no refusal");
+	xdane_bridge_free(b);
+	tap_ok(xdane_miniloop_run_once(m, 0) == 0, "aggregated: free releases the host watch");
+	close(p1[0]);
+	close(p1[1]);
+	close(p2[0]);
+	close(p2[1]);
+	xdane_miniloop_free(m);
+}
+
 int main(void)
 {
 	test_bridge();
 	test_miniloop();
+	test_aggregated();
 	return tap_done();
 }

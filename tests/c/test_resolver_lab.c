@@ -27,6 +27,9 @@ static uint64_t now_ms(void)
 }
 
 /* new_resolver - resolver on the lab with the given timeout. */
+static size_t cfg_cache_max; /* 0 = default */
+static int cfg_no_key_cache;
+
 static xdane_resolver *new_resolver(unsigned timeout_ms, const xdane_host_ops *ops)
 {
 	char err[256];
@@ -40,6 +43,8 @@ static xdane_resolver *new_resolver(unsigned timeout_ms, const xdane_host_ops *o
 	cfg.nupstreams = 1;
 	cfg.trust_anchor_file = anchor;
 	cfg.timeout_ms = timeout_ms;
+	cfg.cache_max = cfg_cache_max;
+	cfg.no_key_cache = cfg_no_key_cache;
 	r = xdane_resolver_new(&cfg, ops ? ops : xdane_miniloop_ops(loop), err, sizeof err);
 	if (!r)
 		tap_diag("resolver: %s", err);
@@ -119,15 +124,22 @@ static int start_expect(xdane_resolver *r, struct expect *e)
 	return id > 0;
 }
 
-/* test_expected - every SRV/TLSA line of expected.txt, all in parallel. */
-static void test_expected(void)
+/*
+ * test_expected - every SRV/TLSA line of expected.txt, all in parallel, on
+ * r (a new resolver when NULL). label names the pass; skip_slow leaves out
+ * slow.example (3 s per answer).
+ */
+static void test_expected(xdane_resolver *r, const char *label, int skip_slow)
 {
 	char path[512], line[1024];
 	FILE *fp;
 	struct expect *ex = NULL;
 	size_t n = 0, cap = 0, i, pending;
-	xdane_resolver *r = new_resolver(9000, NULL);
+	int own = r == NULL;
 	uint64_t end;
+
+	if (own)
+		r = new_resolver(9000, NULL);
 
 	snprintf(path, sizeof path, "%s/expected.txt", getenv("XDANE_LAB_DIR"));
 	fp = fopen(path, "r");
@@ -145,7 +157,7 @@ static void test_expected(void)
 		if (strcmp(e.type, "SRV") && strcmp(e.type, "TLSA"))
 			continue;
 		/* the API only asks _service._tcp SRV and _port._tcp TLSA names */
-		if (e.qname[0] != '_' || strstr(e.qname, ".bench.example"))
+		if (e.qname[0] != '_' || strstr(e.qname, ".bench.example") || (skip_slow && strstr(e.qname, "slow.example")))
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
@@ -188,13 +200,49 @@ static void test_expected(void)
 				format_tlsa(a, rd, sizeof rd);
 			ok = ok && !strcmp(rd, e->rdata);
 		}
-		if (!tap_ok(ok, "%s %s: %s %s", e->qname, e->type, e->status, e->detail))
+		if (!tap_ok(ok, "%s%s %s: %s %s", label, e->qname, e->type, e->status, e->detail))
 			tap_diag("got %s (%s) rcode %d count %zu calls %d rdata '%s'", xdane_dns_status_name(a->status),
 			         a->why ? a->why : "-", a->rcode, a->count, e->calls, rd);
 		xdane_answer_unref(a);
 	}
 	free(ex);
+	if (own)
+		xdane_resolver_free(r);
+}
+
+/*
+ * test_key_cache - the same statuses when validation starts at cached,
+ * previously validated DNSKEY sets: a pass learns keys, a second pass
+ * (answer cache of one entry, so every answer is validated again) must
+ * give exactly the same statuses; then the same without the key cache.
+ */
+static void test_key_cache(void)
+{
+	xdane_resolver *r;
+	xdane_resolver_stats st;
+
+	cfg_cache_max = 1;
+	r = new_resolver(2500, NULL);
+	if (!tap_ok(r != NULL, "key cache: resolver with a one-entry answer cache"))
+		return;
+	test_expected(r, "[learn] ", 1);
+	xdane_resolver_get_stats(r, &st);
+	tap_ok(st.keys_cached > 0, "key cache: validated DNSKEY sets cached (%zu)", st.keys_cached);
+	test_expected(r, "[cached keys] ", 1);
+	xdane_resolver_get_stats(r, &st);
+	tap_diag("key cache: %zu zones cached, %llu retries without cached keys", st.keys_cached,
+	         (unsigned long long)st.key_cache_retries);
 	xdane_resolver_free(r);
+	cfg_no_key_cache = 1;
+	r = new_resolver(2500, NULL);
+	if (r) {
+		test_expected(r, "[no key cache] ", 1);
+		xdane_resolver_get_stats(r, &st);
+		tap_ok(st.keys_cached == 0, "key cache disabled: nothing cached");
+	}
+	xdane_resolver_free(r);
+	cfg_cache_max = 0;
+	cfg_no_key_cache = 0;
 }
 
 /* Counting callback for the tests below. */
@@ -401,8 +449,8 @@ static void test_free_in_callback(void)
 	tap_ok(xdane_miniloop_run_once(loop, 0) == 0, "free in callback: no host registration left");
 }
 
-/* A host that refuses fd watches: lookups must end indeterminate, not hang or pass. */
-static int refuse_watch;
+/* A host that refuses registrations on demand: lookups must end indeterminate, not hang or pass. */
+static int refuse_watch, refuse_timer;
 static const xdane_host_ops *real_ops;
 
 static void *refusing_watch(void *host, int fd, int r, int w, xdane_fd_ready_fn f, void *arg)
@@ -412,35 +460,60 @@ static void *refusing_watch(void *host, int fd, int r, int w, xdane_fd_ready_fn 
 	return real_ops->watch_fd(host, fd, r, w, f, arg);
 }
 
+static void *refusing_timer(void *host, uint64_t ms, xdane_timer_fn f, void *arg)
+{
+	if (refuse_timer)
+		return NULL;
+	return real_ops->add_timer(host, ms, f, arg);
+}
+
+/* refused_lookup - one TLSA lookup on r; 1 if it ended indeterminate within 1 s. */
+static int refused_lookup(xdane_resolver *r, const char *what)
+{
+	struct counter c = { 0, NULL };
+	uint64_t start = now_ms();
+	int ok;
+	xdane_lookup_tlsa(r, 5269, "xmpp.a.example", on_count, &c, NULL, 0);
+	while (c.calls == 0 && now_ms() - start < 5000)
+		xdane_miniloop_run_once(loop, 50);
+	ok = c.calls == 1 && c.last->status == XDANE_DNS_INDETERMINATE && now_ms() - start < 1000;
+	tap_ok(ok, "refusing host (%s): lookup ends indeterminate at once (%s, %llu ms)", what,
+	       c.last && c.last->why ? c.last->why : "-", (unsigned long long)(now_ms() - start));
+	counter_clear(&c);
+	return ok;
+}
+
 /* test_refusing_host - the bridge never loses a refused registration silently. */
 static void test_refusing_host(void)
 {
 	xdane_host_ops ops;
 	xdane_resolver *r;
 	struct counter c = { 0, NULL };
-	uint64_t start;
 
 	real_ops = xdane_miniloop_ops(loop);
 	ops = *real_ops;
 	ops.watch_fd = refusing_watch;
+	ops.add_timer = refusing_timer;
+	/* aggregated mode: the one host timer is refused */
 	r = new_resolver(3000, &ops);
 	if (!tap_ok(r != NULL, "refusing host: resolver"))
 		return;
-	refuse_watch = 1;
-	start = now_ms();
+	refuse_timer = 1;
+	refused_lookup(r, "timer");
+	refuse_timer = 0;
 	xdane_lookup_tlsa(r, 5269, "xmpp.a.example", on_count, &c, NULL, 0);
-	while (c.calls == 0 && now_ms() - start < 5000)
-		xdane_miniloop_run_once(loop, 50);
-	tap_ok(c.calls == 1 && c.last->status == XDANE_DNS_INDETERMINATE,
-	       "refusing host: lookup ends indeterminate (%s)", c.last && c.last->why ? c.last->why : "-");
-	tap_ok(now_ms() - start < 1000, "refusing host: reported at once, not after a timeout");
-	refuse_watch = 0;
-	xdane_lookup_tlsa(r, 5269, "xmpp.a.example", on_count, &c, NULL, 0);
-	while (c.calls == 1)
+	while (c.calls == 0)
 		xdane_miniloop_run_once(loop, 50);
 	tap_ok(c.last->status == XDANE_DNS_SECURE, "refusing host: later lookups work again");
 	counter_clear(&c);
 	xdane_resolver_free(r);
+	/* direct mode (the host refused the aggregate watch): every fd watch refused */
+	refuse_watch = 1;
+	r = new_resolver(3000, &ops);
+	if (tap_ok(r != NULL, "refusing host: resolver without any fd watch"))
+		refused_lookup(r, "fd watch");
+	xdane_resolver_free(r);
+	refuse_watch = 0;
 }
 
 /* test_burst - many concurrent distinct lookups all complete (bounded in-flight queue). */
@@ -561,7 +634,8 @@ int main(void)
 	loop = xdane_miniloop_new();
 	test_config_errors();
 	test_names();
-	test_expected();
+	test_expected(NULL, "", 0);
+	test_key_cache();
 	test_cache();
 	test_coalesce();
 	test_cancel();
