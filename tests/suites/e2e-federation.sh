@@ -178,6 +178,14 @@ expect_log a "DANE outgoing ta.example: no usable records: " "DANE-TA left out: 
 expect_count a "SASL EXTERNAL with ta.example succeeded" 2 "DANE-TA left out: PKIX (lab CA) authenticates"
 
 expect_alive a "A survives phase 2"
+
+# --- phase 3 (F16e): an unknown dane_uses name is a load error, never a silent downgrade
+sed -i 's/^dane_uses = { "DANE-EE" }$/dane_uses = { "DANE-EE", "BOGUS" }/' "$E2E_DIR/a/prosody.cfg.lua"
+e2e_shell a 'config:reload()' >/dev/null
+out=$(e2e_shell a 'module:reload("s2s_auth_dane")')
+expect_log a "invalid dane_uses: .*BOGUS" "F16e: unknown dane_uses name: clear error at load"
+if echo "$out" | grep -q "BOGUS"; then tap 0 "F16e: the admin sees the error"; else tap 1 "F16e: the admin sees the error" "$out"; fi
+expect_alive a "A survives a failed module load"
 e2e_down
 trap - EXIT
 [ "$E2E_FAILED" = 0 ]
