@@ -330,6 +330,32 @@ do -- two sessions from one domain (F1d): both wait and both match
 	tap.ok(r1.done and r2.done and d1.cert_chain_status == "valid" and d2.cert_chain_status == "valid", "two simultaneous sessions both authenticated");
 end
 
+do -- warm path: finished facts are reused for their TTL, failures never
+	local m = load_module(opts);
+	local s1, d1 = session("incoming", "warm.example");
+	local r1 = check_cert(m, s1, "warm.example");
+	deliver("srv", "warm.example", { ttl = 60, records = { { port = 5269, target = "xmpp.warm.example" } } });
+	deliver("srv", "s:warm.example", { ttl = 60, records = {} });
+	deliver("tlsa", "5269:xmpp.warm.example", { ttl = 60, records = { rec(3, "KEY") } });
+	tap.ok(r1.done and d1.cert_chain_status == "valid", "first session: looked up and matched");
+	local s2, d2 = session("incoming", "warm.example");
+	local r2 = check_cert(m, s2, "warm.example");
+	tap.ok(r2.done and d2.cert_chain_status == "valid" and not find("srv", "warm.example"), "second session: decided at once from the memo, no lookup");
+	local s3, d3 = session("incoming", "warm.example", { chain = { "OTHER" } });
+	local r3 = check_cert(m, s3, "warm.example");
+	tap.ok(r3.done and r3.value == false and d3.closed, "memoized records still refuse a mismatching certificate");
+	local s4 = session("incoming", "flaky.example");
+	check_cert(m, s4, "flaky.example");
+	deliver("srv", "flaky.example", { ttl = 60, status = "indeterminate" });
+	deliver("srv", "s:flaky.example", { ttl = 60, records = {} });
+	local s5 = session("incoming", "flaky.example");
+	local r5 = check_cert(m, s5, "flaky.example");
+	tap.ok(not r5.done and find("srv", "flaky.example"), "a failed lookup is not memoized: asked again");
+	deliver("srv", "flaky.example", { records = {} });
+	deliver("srv", "s:flaky.example", { records = {} });
+	deliver("tlsa", "5269:flaky.example", { records = {} });
+end
+
 do -- TLS is mandatory with usable TLSA (F13a, b)
 	local m = load_module(opts);
 	local s, data = session("incoming", "b.example", { secure = false });
