@@ -195,6 +195,10 @@ local function is_dead(session)
 	return session.destroyed or session.type == "s2s_destroyed";
 end
 
+local function is_ip(name)
+	return name:match("^%d+%.%d+%.%d+%.%d+$") or name:match("^%[") or name:match(":");
+end
+
 local function strip_dot(name)
 	name = tostring(name or ""):lower();
 	if #name > 1 then name = name:gsub("%.$", ""); end
@@ -420,7 +424,8 @@ end
 
 -- judge - facts (+ the session's TLS state and chain) to a verdict.
 local function judge(session, facts)
-	if facts.timed_out then
+	if facts.timed_out or facts.cancelled then
+		-- unanswered (or abandoned, e.g. module unload) lookups are never "no DANE"
 		return { class = "lookup error", refuse = true, detail = ("no DNS answer within %gs"):format(wait_limit),
 			text = ("DANE TLSA lookup for %s failed: timeout"):format(facts.domain) };
 	end
@@ -521,6 +526,7 @@ end
 
 -- verdict_for - judged once per (session, domain, encrypted?) and logged once.
 local function verdict_for(session, domain)
+	if is_ip(domain) then return { class = "not applicable", detail = "IP literal, no DNS name" }; end
 	local st = get_state(session);
 	local key = domain .. (session.secure and "|tls" or "|plain");
 	local v = st.verdicts[key];
@@ -553,7 +559,7 @@ end
 -- third-party handlers (0) and mod_s2s's check_auth_policy (-1), which then sees ours.
 module:hook("s2s-check-certificate", function (event)
 	local session, host = event.session, event.host;
-	if not host then return; end
+	if not host or is_ip(host) then return; end -- no DNS name, no DANE
 	local v = verdict_for(session, host);
 	if not v then return false; end -- session died while we waited
 	if v.refuse then
@@ -571,7 +577,7 @@ end, 100);
 -- Priority 10: before mod_s2s's make_authenticated (-1).
 local function on_authenticated(event)
 	local session, host = event.session, event.host;
-	if not host or is_dead(session) then return; end
+	if not host or is_ip(host) or is_dead(session) then return; end
 	local v = verdict_for(session, host);
 	if not v then return false; end
 	if v.refuse then
@@ -810,9 +816,6 @@ function dane_resolver:resolve_target(t, cb)
 	ready();
 end
 
-local function is_ip(name)
-	return name:match("^%d+%.%d+%.%d+%.%d+$") or name:match("^%[") or name:match(":");
-end
 
 local resolvers_service = require "net.resolvers.service";
 local resolvers_chain = require "net.resolvers.chain";
@@ -923,8 +926,11 @@ function module.unload()
 		resolvers_service.dane_original_new = nil;
 	end
 	shell_env.dane = nil;
+	-- parked checks resume with "lookup error", never with "no DANE"
 	for _, st in pairs(states) do
-		for _, f in pairs(st.facts) do f:cancel(); end
+		for _, f in pairs(st.facts) do
+			if not f.done then f.timed_out = true; f:cancel(); end
+		end
 	end
 	resolver:close();
 end

@@ -316,6 +316,14 @@ do -- a session destroyed mid-lookup (F1c): lookups cancelled, nothing written t
 	tap.ok(not res.err, "no error in the runner");
 end
 
+do -- module unloaded while a check waits: it resumes refusing, never as "no DANE"
+	local m = load_module(opts);
+	local s, data = session("incoming", "unload.example");
+	local res = check_cert(m, s, "unload.example");
+	m.module.unload();
+	tap.ok(res.done and res.value == false and data.closed and logged(m, "unload.example: lookup error"), "unload mid-lookup: parked check refuses");
+end
+
 do -- two sessions from one domain (F1d): both wait and both match
 	local m = load_module(opts);
 	local s1, d1 = session("incoming", "b.example");
