@@ -61,7 +61,7 @@ struct xdane_bridge {
 
 /* Longest stretch of getdns work per host callback in aggregated mode: the
  * host loop (Prosody) must not stall; pending work continues next turn. */
-#define DISPATCH_BUDGET_US 2000u
+#define DISPATCH_BUDGET_US 1000u
 
 /* now_us - monotonic microseconds. */
 static uint64_t now_us(void)

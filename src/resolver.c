@@ -34,7 +34,7 @@
 #define DEFAULT_RESOLVCONF "/etc/resolv.conf"
 /* getdns requests started per host callback: each costs socket setup and
  * host registrations; more would block the host loop for milliseconds */
-#define PUMP_BUDGET 16
+#define PUMP_BUDGET 8
 
 struct query;
 
