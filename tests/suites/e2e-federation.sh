@@ -148,6 +148,12 @@ for h in dead.example refused.example; do
 	expect_log a "DANE outgoing $h: lookup error: " "lookup failure ($h): outgoing logged as lookup error"
 done
 
+# Per-VirtualHost certificates on B: each STARTTLS stream presents its own host's key
+for h in b.example multi.example nosrv.example slow.example; do
+	d=$(openssl pkey -in "$XDANE_PKI/$h/key.pem" -pubout -outform DER 2>/dev/null | sha256sum | cut -c1-64)
+	expect_log a "DANE outgoing $h: matched: DANE-EE record 3 1 1 $d " "B's $h stream presents $h's own key (3 1 1 $(echo "$d" | cut -c1-8)...)"
+done
+
 # F14b: one outcome line per session and domain
 # (session lines only: a target skipped by the outgoing resolver is logged before any session exists)
 sids=$(grep -E "DANE (incoming|outgoing) [a-z.0-9-]+: " "$(e2e_log a)" | awk '{ print $4 }' | cut -f1 | grep '^s2s' | sort | uniq -d)
