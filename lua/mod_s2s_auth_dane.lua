@@ -144,6 +144,7 @@ do
 		cache_max = opt_cache;
 		max_inflight = opt_inflight;
 		loop = host_loop;
+		log = function (level, message) log(level, "DANE resolver: %s", tostring(message)); end;
 	});
 	if not ok then config_error("resolver configuration (dane_resolvers, dane_trust_anchor, dane_timeout): %s", tostring(r)); end
 	resolver = r;
