@@ -53,6 +53,18 @@ for p in 1 2; do
 	else tap 1 "F1b: peer $p offered SASL EXTERNAL (authenticated by DANE)" "$(head -c 300 "$E2E_DIR/peer$p.txt")"; fi
 done
 
+# --- F1 a: DNS answers arrive before the (deliberately late) TLS handshake: the lookups
+# started at the plaintext stream features are done when the certificate is checked
+n0=$(grep -c "DANE check waiting for DNS of slow.example" "$(e2e_log a)")
+lua5.4 tests/e2e/s2s_peer.lua "$E2E_A_ADDR" 5269 slow.example a.example $((2 * delay_s + 2)) \
+	"$XDANE_PKI/slow.example/self.pem" "$XDANE_PKI/slow.example/key.pem" >"$E2E_DIR/peer-early.txt" 2>&1
+tap $? "F1a: raw peer completes STARTTLS after the DNS answers (exit status)"
+if grep -q "<mechanism>EXTERNAL</mechanism>" "$E2E_DIR/peer-early.txt"; then tap 0 "F1a: authenticated by DANE (SASL EXTERNAL offered)"
+else tap 1 "F1a: authenticated by DANE (SASL EXTERNAL offered)" "$(tail -c 300 "$E2E_DIR/peer-early.txt")"; fi
+expect_count a "DANE incoming slow.example: matched: DANE-EE" 3 "F1a: third slow.example session matched"
+n1=$(grep -c "DANE check waiting for DNS of slow.example" "$(e2e_log a)")
+[ "$n0" = "$n1" ]; tap $? "F1a: the check did not have to wait (answers already in)"
+
 # --- F1 c: TLS peers that hang up while their lookups are pending
 gone=""
 for i in 1 2 3 4 5 6; do tls_peer "$E2E_DIR/gone$i.txt" 0.5 & gone="$gone $!"; done
