@@ -10,7 +10,7 @@
 -- DNSSEC lookups and matching are done by the xdane C module (getdns + OpenSSL),
 -- run inside Prosody's own event loop.
 --
--- Known limits: see docs/module.md ("What is approximated", "Untested").
+-- Decisions and known limits: docs/module.md ("What is checked", "Untested").
 
 module:set_global();
 
