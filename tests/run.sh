@@ -52,15 +52,17 @@ for group in $groups; do
 		start=$(date +%s)
 		"$suite" >"$log" 2>&1
 		rc=$?
-		p=$(grep -c '^ok ' "$log")
+		# A skipped test is not a pass: "ok ... # SKIP" lines are reported apart.
+		p=$(grep '^ok ' "$log" | grep -vc '# SKIP')
+		s=$(grep '^ok ' "$log" | grep -c '# SKIP')
 		f=$(grep -c '^not ok ' "$log")
-		grep -E '^(not ok |# )' "$log" | head -40
+		grep -E '^(not ok |# )|# SKIP' "$log" | head -40
 		if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
 			echo "not ok - $name exited with status $rc without reporting a failure; last lines:"
 			tail -15 "$log" | sed 's/^/#   /'
 			f=1
 		fi
-		echo "# $name: $p passed, $f failed ($(($(date +%s) - start)) s)"
+		echo "# $name: $p passed, $f failed, $s skipped ($(($(date +%s) - start)) s)"
 		passed=$((passed + p))
 		failed=$((failed + f))
 	done
