@@ -2,6 +2,7 @@
 /* resolver_anchors.c - validated DNSKEY sets reused as getdns trust anchors (see the header). */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <getdns/getdns_extra.h>
 #include "resolver_anchors.h"
 
@@ -172,6 +173,34 @@ static int store(xdane_keycache *kc, const char *zone, getdns_list *keys, uint32
 	return 1;
 }
 
+/* min_sig_lifetime - cap *ttl by the remaining validity of every RRSIG over owner's DNSKEY set in chain. */
+static void min_sig_lifetime(const getdns_list *chain, const char *owner, uint32_t *ttl)
+{
+	size_t i, n = 0;
+	int64_t now = (int64_t)time(NULL);
+
+	getdns_list_get_length(chain, &n);
+	for (i = 0; i < n; i++) {
+		getdns_dict *rr;
+		getdns_bindata *nm;
+		uint32_t type, covered, expiration;
+		char o[256];
+		int64_t left;
+		if (getdns_list_get_dict(chain, i, &rr) || getdns_dict_get_int(rr, "type", &type) ||
+		    type != GETDNS_RRTYPE_RRSIG || getdns_dict_get_int(rr, "/rdata/type_covered", &covered) ||
+		    covered != GETDNS_RRTYPE_DNSKEY || getdns_dict_get_bindata(rr, "name", &nm) ||
+		    !name_string(nm, o, sizeof o) || strcmp(o, owner) ||
+		    getdns_dict_get_int(rr, "/rdata/signature_expiration", &expiration))
+			continue;
+		/* RFC 4034 s3.1.5 serial arithmetic, relative to now */
+		left = (int64_t)(int32_t)(expiration - (uint32_t)now);
+		if (left <= 0)
+			*ttl = 0;
+		else if ((uint64_t)left < *ttl)
+			*ttl = (uint32_t)left;
+	}
+}
+
 /* below - name is a proper descendant of zone. */
 static int below(const char *zone, const char *name)
 {
@@ -233,6 +262,8 @@ int xdane_keycache_learn(xdane_keycache *kc, const getdns_dict *resp, int qtype,
 			if (getdns_list_set_dict(keys, k++, kr))
 				break;
 		}
+		/* never trust the keys past the signature that validated them */
+		min_sig_lifetime(chain, owner, &ttl);
 		if (k == 0 || ttl == 0 || ttl == UINT32_MAX) {
 			getdns_list_destroy(keys);
 			continue;
