@@ -921,7 +921,16 @@ shell_env.dane = {
 	end;
 };
 
+-- The old community module's command, when mod_admin_shell is already loaded.
+local function show_dane(self, domain) return shell_env.dane.show(self, domain); end
+if type(shell_env.s2s) == "table" and shell_env.s2s.show_dane == nil then
+	shell_env.s2s.show_dane = show_dane;
+end
+
 function module.unload()
+	if type(shell_env.s2s) == "table" and shell_env.s2s.show_dane == show_dane then
+		shell_env.s2s.show_dane = nil;
+	end
 	if not has_pre_connect then
 		resolvers_service.new = original_service_new;
 		resolvers_service.dane_original_new = nil;
