@@ -161,6 +161,7 @@ if [ -z "$sids" ]; then tap 0 "F14b: exactly one DANE outcome line per session";
 
 # F14c: the admin shell shows the DANE state of live sessions
 out=$(e2e_shell a "dane:show()")
+echo "$out" | grep -E "b\.example|ta\.example|wrong|OK" | head -6 | cut -c1-200 | sed 's/^/# dane:show() | /'
 if echo "$out" | grep -qE "b\.example.*DANE matched: DANE-EE record 3 1 1"; then tap 0 "F14c: dane:show() names the state and matched record"; else tap 1 "F14c: dane:show() names the state and matched record" "$(echo "$out" | head -5)"; fi
 out=$(e2e_shell a "s2s:show_dane('b.example')")
 if echo "$out" | grep -qE "b\.example.*DANE matched" && ! echo "$out" | grep -q "ta\.example"; then tap 0 "s2s:show_dane(domain) (the old module's command) filters by domain"; else tap 1 "s2s:show_dane(domain) (the old module's command) filters by domain" "$(echo "$out" | head -5)"; fi
