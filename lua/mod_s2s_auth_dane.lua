@@ -921,11 +921,18 @@ shell_env.dane = {
 	end;
 };
 
--- The old community module's command, when mod_admin_shell is already loaded.
+-- The old community module's command, added to mod_admin_shell's s2s section
+-- whichever of the two modules loads first.
 local function show_dane(self, domain) return shell_env.dane.show(self, domain); end
-if type(shell_env.s2s) == "table" and shell_env.s2s.show_dane == nil then
-	shell_env.s2s.show_dane = show_dane;
+local function add_show_dane()
+	if type(shell_env.s2s) == "table" and shell_env.s2s.show_dane == nil then
+		shell_env.s2s.show_dane = show_dane;
+	end
 end
+add_show_dane();
+module:hook("module-loaded", function (event)
+	if event.module == "admin_shell" then add_show_dane(); end
+end);
 
 function module.unload()
 	if type(shell_env.s2s) == "table" and shell_env.s2s.show_dane == show_dane then
