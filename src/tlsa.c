@@ -186,7 +186,10 @@ static int usable_inner(const xdane_tlsa *rec, unsigned uses, const char **why)
 		X509 *x;
 		p = rec->data;
 		x = d2i_X509(NULL, &p, (long)rec->len);
-		if (x == NULL || (size_t)(p - rec->data) != rec->len)
+		/* OpenSSL also refuses a certificate whose public key does not decode
+		 * (X509_get0_pubkey NULL): the verifier counts OpenSSL's verdict, so
+		 * this function must use the same criterion. */
+		if (x == NULL || (size_t)(p - rec->data) != rec->len || X509_get0_pubkey(x) == NULL)
 			r = "certificate does not decode";
 		X509_free(x);
 	} else if (rec->mtype == XDANE_MTYPE_FULL) {

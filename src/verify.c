@@ -226,10 +226,13 @@ static void key_write(const xdane_verify_request *req, unsigned char *k)
 /* key_equal - does the slot hold exactly the request's enabled records? */
 static int key_equal(const struct slot *s, const xdane_verify_request *req)
 {
-	const unsigned char *k = s->key, *end = s->key + s->keylen;
+	const unsigned char *k, *end;
 	size_t i;
-	if (s->ssl == NULL || s->uses != req->uses)
+	if (s->ssl == NULL || s->key == NULL || s->uses != req->uses)
 		return 0;
+	/* Only now: an empty slot has key NULL, and NULL + 0 is undefined. */
+	k = s->key;
+	end = s->key + s->keylen;
 	for (i = 0; i < req->nrecords; i++) {
 		const xdane_tlsa *r = &req->records[i];
 		size_t len;
@@ -454,13 +457,29 @@ static int run_openssl(xdane_verifier *v, struct slot *s, const xdane_verify_req
 	/* The match is reported only under an OK result: set it to read the depth
 	 * even after a failure (for the reason and the logs). */
 	SSL_set_verify_result(s->ssl, X509_V_OK);
-	depth = SSL_get0_dane_authority(s->ssl, &mcert, &mspki);
-	if (SSL_get0_dane_tlsa(s->ssl, &u, &sel, &m, &data, &dlen) >= 0) {
+	/* A leaf key below the security level makes X509_verify_cert return
+	 * before dane_verify(), which is what resets the match state: on this
+	 * cached SSL the state is then the previous chain's. No match was
+	 * evaluated for this chain, so none is read (same as a fresh slot). */
+	depth = *err == X509_V_ERR_EE_KEY_TOO_SMALL ? -1
+	                                            : SSL_get0_dane_authority(s->ssl, &mcert, &mspki);
+	if (depth >= 0 && SSL_get0_dane_tlsa(s->ssl, &u, &sel, &m, &data, &dlen) >= 0) {
 		res->record = find_record(req, u, sel, m, data, dlen);
 		res->usage = u;
 		/* A bare key (2 1 0) is reported at the certificate it signed; report
 		 * the depth its anchor occupies, one above, as for 2 0 0. */
 		res->depth = depth >= 0 && mspki != NULL ? depth + 1 : depth;
+	}
+	if (res->usage == XDANE_USAGE_DANE_TA && mspki != NULL && depth == 0 &&
+	    EVP_PKEY_eq(mspki, X509_get0_pubkey(req->chain[0])) == 1) {
+		/* OpenSSL accepts a bare 2 1 0 key that signed the top certificate,
+		 * even when that is a lone self-signed leaf and the key its own. A
+		 * DANE-TA record never matches the leaf (xdane_verify.h; OpenSSL
+		 * itself tests TA records at depth >= 1 only, so 2 0 0, 2 1 1 of
+		 * the same key are no match): same verdict for every form. */
+		res->record = res->usage = res->depth = -1;
+		ok = 0;
+		*err = X509_V_ERR_DANE_NO_MATCH;
 	}
 	if (fast && ok == 1 && *err == X509_V_OK && res->usage >= 0 && res->usage != XDANE_USAGE_DANE_EE) {
 		STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(s->sctx);

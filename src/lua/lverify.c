@@ -24,6 +24,10 @@
 #define LSEC_CERT_MT "SSL:Certificate"
 #define HOLDER_MT "xdane.certholder"
 #define SMALL 16
+/* Longest records, names or chain list taken: far above any real RRset or
+ * chain, and small enough that n * element size cannot wrap (a table's #t
+ * can be made to claim 2^62 entries). */
+#define MAX_LIST (1 << 20)
 
 typedef X509 *(*lsec_checkx509_fn)(lua_State *L, int idx);
 
@@ -161,10 +165,11 @@ static int l_usage_name(lua_State *L)
 	return 1;
 }
 
-/* rec_gc - free the association data; never raises. */
+/* rec_gc - free the association data; never raises. The type is checked:
+ * getmetatable(rec).__gc can be called by hand on any value. */
 static int rec_gc(lua_State *L)
 {
-	lrec *r = lua_touserdata(L, 1);
+	lrec *r = luaL_testudata(L, 1, XDANE_LUA_TLSA);
 	if (r != NULL)
 		xdane_tlsa_clear(&r->rec);
 	return 0;
@@ -242,10 +247,11 @@ static int l_verifier(lua_State *L)
 	return 1;
 }
 
-/* verifier_close - __gc, __close and close: idempotent, never raises. */
+/* verifier_close - __gc, __close and close: idempotent, never raises; any
+ * other value (a record, io.stdout: v.close(x), mt.__gc(x)) is ignored. */
 static int verifier_close(lua_State *L)
 {
-	lverifier *lv = lua_touserdata(L, 1);
+	lverifier *lv = luaL_testudata(L, 1, XDANE_LUA_VERIFIER);
 	if (lv != NULL && lv->v != NULL) {
 		xdane_verifier_free(lv->v);
 		lv->v = NULL;
@@ -331,7 +337,7 @@ static void holder_free(certholder *h)
 /* holder_gc - the same when a raise skipped the normal cleanup; never raises. */
 static int holder_gc(lua_State *L)
 {
-	holder_free(lua_touserdata(L, 1));
+	holder_free(luaL_testudata(L, 1, HOLDER_MT));
 	return 0;
 }
 
@@ -396,6 +402,15 @@ static void push_info_common(lua_State *L, const xdane_result *res, const char *
 	}
 }
 
+/* list_len - raw length of the list at idx, raising above MAX_LIST. */
+static size_t list_len(lua_State *L, int idx, const char *what)
+{
+	size_t n = (size_t)lua_rawlen(L, idx);
+	if (n > MAX_LIST)
+		luaL_error(L, "%s: too many entries (at most %d)", what, MAX_LIST);
+	return n;
+}
+
 /* push_record - the record object at index i (parsed copy for strings). */
 static void push_record(lua_State *L, int i)
 {
@@ -449,11 +464,17 @@ static int verifier_verify(lua_State *L)
 			return luaL_argerror(L, 2, "role: want \"server\" or \"client\"");
 	}
 	lua_settop(L, 5);
-	lua_pushnil(L); /* 6: anchor for records given as strings */
+	nrec = list_len(L, RT, "records");
+	nchain = list_len(L, CT, "chain");
+	nnames = lua_istable(L, NT) ? list_len(L, NT, "names") : 0;
+	/* 6: anchor of every record object, name string and certificate whose
+	 * C data we borrow: cert:pem() (fallback) and finalizers run Lua code
+	 * during this call, which may empty the caller's tables and collect
+	 * them. Records at [1, nrec], names after them, then the chain. */
+	lua_createtable(L, (int)(nrec + nnames + nchain), 0);
 	lua_pushnil(L); /* 7: holder of decoded certificates */
 
 	/* Records: objects, or presentation strings (malformed ones raise). */
-	nrec = lua_rawlen(L, RT);
 	if (nrec > SMALL)
 		recs = scratch(L, nrec * sizeof *recs);
 	for (i = 0; i < nrec; i++) {
@@ -468,19 +489,13 @@ static int verifier_verify(lua_State *L)
 			if (r == NULL)
 				return luaL_error(L, "records[%d]: malformed TLSA record '%s'", (int)i + 1,
 				                  lua_tostring(L, -2));
-			if (lua_isnil(L, 6)) {
-				lua_newtable(L);
-				lua_replace(L, 6);
-			}
-			lua_pushvalue(L, -1);
-			lua_rawseti(L, 6, (int)i + 1); /* keeps the parsed object alive */
 			lua_remove(L, -2);
 		}
 		if (r == NULL)
 			return luaL_error(L, "records[%d]: want a TLSA record, got %s", (int)i + 1,
 			                  luaL_typename(L, -1));
-		recs[i] = r->rec; /* shallow: the object (in the table) owns the data */
-		lua_pop(L, 1);
+		recs[i] = r->rec; /* shallow: the object (anchored in 6) owns the data */
+		lua_rawseti(L, 6, (int)i + 1);
 	}
 
 	/* Names: a list of strings or one string. */
@@ -488,15 +503,14 @@ static int verifier_verify(lua_State *L)
 		small_names[0] = lua_tostring(L, NT);
 		nnames = 1;
 	} else if (lua_istable(L, NT)) {
-		nnames = lua_rawlen(L, NT);
 		if (nnames > SMALL)
 			names = scratch(L, nnames * sizeof *names);
 		for (i = 0; i < nnames; i++) {
 			lua_rawgeti(L, NT, (int)i + 1);
 			if (lua_type(L, -1) != LUA_TSTRING)
 				return luaL_error(L, "names[%d]: want a string", (int)i + 1);
-			names[i] = lua_tostring(L, -1); /* anchored by the names table */
-			lua_pop(L, 1);
+			names[i] = lua_tostring(L, -1);
+			lua_rawseti(L, 6, (int)(nrec + i) + 1); /* anchored */
 		}
 	} else if (!lua_isnil(L, NT)) {
 		return luaL_argerror(L, 2, "names: want a list of strings");
@@ -504,7 +518,6 @@ static int verifier_verify(lua_State *L)
 
 	/* Chain: LuaSec objects used as they are, PEM strings decoded. Every
 	 * raise happens before an X509 is decoded, or with it in the holder. */
-	nchain = lua_rawlen(L, CT);
 	if (nchain > SMALL)
 		chain = scratch(L, nchain * sizeof *chain);
 	for (i = 0; i < nchain; i++) {
@@ -555,7 +568,7 @@ static int verifier_verify(lua_State *L)
 			                  (int)i + 1, luaL_typename(L, -1));
 		}
 		chain[i] = x;
-		lua_pop(L, 1);
+		lua_rawseti(L, 6, (int)(nrec + nnames + i) + 1); /* a LuaSec object owns x */
 	}
 
 	memset(&req, 0, sizeof req);
