@@ -125,15 +125,12 @@ do
 	verifier = v;
 end
 
-local host_loop = load_helper("xdane_prosody_loop");
-if type(host_loop) == "table" and type(host_loop.new) == "function" then
-	host_loop = host_loop.new(server, timer, log);
-elseif type(host_loop) == "function" then
-	host_loop = host_loop(server, timer, log);
+-- the resolver's fd watches and timers on Prosody's net.server and util.timer
+local loop_adapter = load_helper("xdane_prosody_loop");
+if type(loop_adapter) ~= "table" or type(loop_adapter.new) ~= "function" then
+	config_error("xdane_prosody_loop.lua not found next to the module in %s", tostring(module:get_directory()));
 end
-if type(host_loop) ~= "table" or type(host_loop.watch) ~= "function" then
-	host_loop = assert(load_helper("s2s_auth_dane_loop"), "mod_s2s_auth_dane: s2s_auth_dane_loop.lua missing")(server, timer, log);
-end
+local host_loop = loop_adapter.new(server, timer);
 
 local resolver;
 do
