@@ -19,9 +19,15 @@ e2e_lab_has slow.example || { echo "not ok 1 - the lab has no slow.example zone"
 E2E_DIR=$(mktemp -d "${TMPDIR:-/tmp}/xdane-e2e-race.XXXXXX")
 export E2E_DIR
 echo "# server in $E2E_DIR"
+# This suite runs the module as `make install` lays it out (the federation suite runs
+# it from the source tree), so both ways of finding xdane.so are exercised.
+make -s --no-print-directory install DESTDIR="$E2E_DIR/inst" PREFIX=/usr/local B="$XDANE_BUILD" >"$E2E_DIR/install.log" 2>&1
+tap $? "make install DESTDIR=... lays out the module"
+E2E_PLUGIN_PATH="$E2E_DIR/inst/usr/local/lib/prosody/modules"
 e2e_write_configs s2s_auth_dane
-e2e_start a "$E2E_A_ADDR" || { echo "not ok 1 - server A starts"; exit 1; }
+e2e_start a "$E2E_A_ADDR" || { echo "not ok 2 - server A starts"; exit 1; }
 tap 0 "server A starts with mod_s2s_auth_dane"
+expect_log a "DANE enabled: .* module $E2E_PLUGIN_PATH/mod_s2s_auth_dane/lib/5\.4/xdane\.so" "installed layout: xdane.so found in lib/5.4 next to the module"
 HDR="<?xml version='1.0'?><stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' xmlns:db='jabber:server:dialback' from='slow.example' to='a.example' version='1.0'>"
 delay_s=$(( (XDANE_DNS_DELAY_MS + 999) / 1000 ))
 
@@ -122,4 +128,5 @@ tap $? "F1c: no leak: Lua heap growth over 400 vanished peers within 512 KiB of 
 
 e2e_down
 trap - EXIT
+rm -rf "$E2E_DIR/inst"
 [ "$E2E_FAILED" = 0 ]
