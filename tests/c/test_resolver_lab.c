@@ -234,8 +234,9 @@ static void test_key_cache(void)
 	tap_diag("key cache: %zu zones cached, %llu retries without cached keys", st.keys_cached,
 	         (unsigned long long)st.key_cache_retries);
 	xdane_resolver_free(r);
+	/* without the key cache every request validates the whole chain: too slow under valgrind */
 	cfg_no_key_cache = 1;
-	r = new_resolver(2500, NULL);
+	r = scale > 1 ? NULL : new_resolver(2500, NULL);
 	if (r) {
 		test_expected(r, "[no key cache] ", 1);
 		xdane_resolver_get_stats(r, &st);
