@@ -10,7 +10,7 @@
 -- DNSSEC lookups and matching are done by the xdane C module (getdns + OpenSSL),
 -- run inside Prosody's own event loop.
 --
--- Decisions and known limits: docs/module.md ("What is checked", "Untested").
+-- Decisions and known limits: README.md, "The Prosody module" ("What is checked", "Untested").
 
 module:set_global();
 
@@ -100,7 +100,7 @@ if not opt_timeout or opt_timeout <= 0 then config_error("dane_timeout must be a
 -- SRV and TLSA are sequential, so a check may wait for two lookups.
 local wait_limit = opt_timeout * 2 + 1;
 
--- Coexistence with Prosody's own use_dane (see docs/module.md).
+-- Coexistence with Prosody's own use_dane (see README.md, "Coexistence").
 local use_dane = module:get_option_boolean("use_dane", false);
 if use_dane and is_13 then
 	-- 13's mod_s2s_auth_dane_in answers s2s-check-certificate at 800 and stops every
