@@ -68,7 +68,7 @@ struct query {
 
 struct xdane_resolver {
 	getdns_context *ctx;
-	getdns_dict *ext;
+	getdns_dict *ext, *ext_chain; /* extensions; ext_chain adds the validation chain (key cache) */
 	xdane_bridge *bridge;
 	xdane_host_ops ops;
 	xdane_dnscache *cache;
@@ -233,7 +233,10 @@ static void start_query(struct xdane_resolver *r, struct query *q)
 	r->inflight++;
 	r->st.upstream_queries++;
 	r->busy++;
-	rc = getdns_general(r->ctx, fqdn, (uint16_t)q->qtype, r->ext, q, &q->tid, on_getdns);
+	/* the validation chain (key cache food) only where its zone keys get reused: SRV answers
+	 * (the TLSA at the target usually follows in the same zone); TLSA lookups end a sequence */
+	rc = getdns_general(r->ctx, fqdn, (uint16_t)q->qtype, q->qtype == GETDNS_RRTYPE_SRV && r->ext_chain ? r->ext_chain : r->ext,
+	                    q, &q->tid, on_getdns);
 	r->busy--;
 	q->starting = 0;
 	if (q->early)
@@ -615,9 +618,12 @@ static int make_context(struct xdane_resolver *r, const xdane_resolver_config *c
 	getdns_list_destroy(anchors);
 	r->ext = getdns_dict_create();
 	/* both: dnssec_return_status alone hides bogus answers as "no name" */
+	r->ext_chain = r->keys ? getdns_dict_create() : NULL;
 	if (!r->ext || getdns_dict_set_int(r->ext, "dnssec_return_status", GETDNS_EXTENSION_TRUE) ||
 	    getdns_dict_set_int(r->ext, "dnssec_return_all_statuses", GETDNS_EXTENSION_TRUE) ||
-	    (r->keys && getdns_dict_set_int(r->ext, "dnssec_return_validation_chain", GETDNS_EXTENSION_TRUE))) {
+	    (r->keys && (!r->ext_chain || getdns_dict_set_int(r->ext_chain, "dnssec_return_status", GETDNS_EXTENSION_TRUE) ||
+	                 getdns_dict_set_int(r->ext_chain, "dnssec_return_all_statuses", GETDNS_EXTENSION_TRUE) ||
+	                 getdns_dict_set_int(r->ext_chain, "dnssec_return_validation_chain", GETDNS_EXTENSION_TRUE)))) {
 		seterr(err, errlen, "out of memory%s", NULL);
 		return 0;
 	}
@@ -685,6 +691,7 @@ static void really_free(struct xdane_resolver *r)
 	if (r->ctx)
 		getdns_context_destroy(r->ctx); /* fires CANCEL callbacks (ignored) and clears events */
 	getdns_dict_destroy(r->ext);
+	getdns_dict_destroy(r->ext_chain);
 	xdane_bridge_free(r->bridge);
 	while ((q = r->queries) != NULL) {
 		r->queries = q->next;
