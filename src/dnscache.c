@@ -29,6 +29,7 @@ static uint32_t key_hash(int qtype, const char *qname)
 	return h;
 }
 
+/* xdane_dnscache_new - see dnscache.h */
 xdane_dnscache *xdane_dnscache_new(size_t max)
 {
 	xdane_dnscache *c = calloc(1, sizeof *c);
@@ -84,6 +85,7 @@ static void drop(xdane_dnscache *c, struct entry *e)
 	c->count--;
 }
 
+/* xdane_dnscache_free - see dnscache.h */
 void xdane_dnscache_free(xdane_dnscache *c)
 {
 	if (!c)
@@ -104,6 +106,7 @@ static struct entry *find(xdane_dnscache *c, int qtype, const char *qname, uint3
 	return NULL;
 }
 
+/* xdane_dnscache_get - see dnscache.h */
 const struct xdane_ans *xdane_dnscache_get(xdane_dnscache *c, int qtype, const char *qname, uint64_t now_ms,
                                            uint32_t *remaining)
 {
@@ -140,6 +143,7 @@ static void rehash(xdane_dnscache *c)
 	c->nbucket = n;
 }
 
+/* xdane_dnscache_put - see dnscache.h */
 int xdane_dnscache_put(xdane_dnscache *c, struct xdane_ans *a, uint64_t now_ms)
 {
 	uint32_t h = key_hash(a->pub.qtype, a->pub.qname);
@@ -168,6 +172,7 @@ int xdane_dnscache_put(xdane_dnscache *c, struct xdane_ans *a, uint64_t now_ms)
 	return 1;
 }
 
+/* xdane_dnscache_count - see dnscache.h */
 size_t xdane_dnscache_count(const xdane_dnscache *c)
 {
 	return c->count;

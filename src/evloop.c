@@ -87,12 +87,14 @@ static void report_refused(struct xdane_bridge *b)
 
 /* ---- timer heap (aggregated mode) ---- */
 
+/* heap_set - place h at index i and remember where it is. */
 static void heap_set(struct xdane_bridge *b, size_t i, struct handle *h)
 {
 	b->heap[i] = h;
 	h->heap_idx = i + 1;
 }
 
+/* heap_up - restore heap order upwards from i. */
 static void heap_up(struct xdane_bridge *b, size_t i)
 {
 	struct handle *h = b->heap[i];
@@ -103,6 +105,7 @@ static void heap_up(struct xdane_bridge *b, size_t i)
 	heap_set(b, i, h);
 }
 
+/* heap_down - restore heap order downwards from i. */
 static void heap_down(struct xdane_bridge *b, size_t i)
 {
 	struct handle *h = b->heap[i];
@@ -450,6 +453,7 @@ static void bridge_run_once(getdns_eventloop *loop, int blocking)
 	(void)blocking;
 }
 
+/* xdane_bridge_new - see evloop_bridge.h */
 xdane_bridge *xdane_bridge_new(const xdane_host_ops *ops, const xdane_bridge_hooks *hooks)
 {
 	struct xdane_bridge *b;
@@ -484,11 +488,13 @@ xdane_bridge *xdane_bridge_new(const xdane_host_ops *ops, const xdane_bridge_hoo
 	return b;
 }
 
+/* xdane_bridge_loop - see evloop_bridge.h */
 getdns_eventloop *xdane_bridge_loop(xdane_bridge *b)
 {
 	return &b->loop;
 }
 
+/* xdane_bridge_free - see evloop_bridge.h */
 void xdane_bridge_free(xdane_bridge *b)
 {
 	struct handle *h;
@@ -516,16 +522,19 @@ void xdane_bridge_free(xdane_bridge *b)
 	free(b);
 }
 
+/* xdane_bridge_live - see evloop_bridge.h */
 unsigned xdane_bridge_live(const xdane_bridge *b)
 {
 	return b->nlive;
 }
 
+/* xdane_bridge_refused - see evloop_bridge.h */
 unsigned xdane_bridge_refused(const xdane_bridge *b)
 {
 	return b->refused;
 }
 
+/* xdane_bridge_aggregated - see evloop_bridge.h */
 int xdane_bridge_aggregated(const xdane_bridge *b)
 {
 	return b->epfd >= 0;

@@ -115,6 +115,7 @@ static void ml_cancel_timer(void *host, void *handle)
 		((struct mtimer *)handle)->dead = 1;
 }
 
+/* xdane_miniloop_new - see xdane_evloop.h */
 xdane_miniloop *xdane_miniloop_new(void)
 {
 	struct xdane_miniloop *l = calloc(1, sizeof *l);
@@ -128,6 +129,7 @@ xdane_miniloop *xdane_miniloop_new(void)
 	return l;
 }
 
+/* xdane_miniloop_free - see xdane_evloop.h */
 void xdane_miniloop_free(xdane_miniloop *l)
 {
 	size_t i;
@@ -143,6 +145,7 @@ void xdane_miniloop_free(xdane_miniloop *l)
 	free(l);
 }
 
+/* xdane_miniloop_ops - see xdane_evloop.h */
 const xdane_host_ops *xdane_miniloop_ops(xdane_miniloop *l)
 {
 	return &l->ops;
@@ -177,6 +180,7 @@ static void note_dispatch(struct xdane_miniloop *l, uint64_t start)
 		l->max_dispatch_us = d;
 }
 
+/* xdane_miniloop_run_once - see xdane_evloop.h */
 int xdane_miniloop_run_once(xdane_miniloop *l, int max_wait_ms)
 {
 	size_t i, n, nt;
@@ -251,6 +255,7 @@ int xdane_miniloop_run_once(xdane_miniloop *l, int max_wait_ms)
 	return rc;
 }
 
+/* xdane_miniloop_max_dispatch_us - see xdane_evloop.h */
 uint64_t xdane_miniloop_max_dispatch_us(const xdane_miniloop *l)
 {
 	return l->max_dispatch_us;

@@ -344,6 +344,7 @@ static void hook_enter(void *arg)
 	((struct xdane_resolver *)arg)->busy++;
 }
 
+/* hook_leave - end of a dispatch: outside getdns now, do the deferred work; maybe free. */
 static void hook_leave(void *arg)
 {
 	struct xdane_resolver *r = arg;
@@ -352,6 +353,7 @@ static void hook_leave(void *arg)
 	maybe_free(r);
 }
 
+/* hook_refused - the host refused a registration: handled by after_work. */
 static void hook_refused(void *arg)
 {
 	((struct xdane_resolver *)arg)->refused = 1;
@@ -630,6 +632,7 @@ static int make_context(struct xdane_resolver *r, const xdane_resolver_config *c
 	return 1;
 }
 
+/* xdane_resolver_new - see xdane_resolver.h */
 xdane_resolver *xdane_resolver_new(const xdane_resolver_config *cfg, const xdane_host_ops *ops, char *err,
                                    size_t errlen)
 {
@@ -712,6 +715,7 @@ static void really_free(struct xdane_resolver *r)
 		ops.release(ops.host);
 }
 
+/* xdane_resolver_free - see xdane_resolver.h */
 void xdane_resolver_free(xdane_resolver *r)
 {
 	if (!r || r->closing)
@@ -810,6 +814,7 @@ queued:
 	return id;
 }
 
+/* xdane_lookup_srv - see xdane_resolver.h */
 int64_t xdane_lookup_srv(xdane_resolver *r, const char *domain, int direct_tls, xdane_lookup_cb cb,
                          void *userarg, char *err, size_t errlen)
 {
@@ -828,6 +833,7 @@ int64_t xdane_lookup_srv(xdane_resolver *r, const char *domain, int direct_tls, 
 	return start_lookup(r, GETDNS_RRTYPE_SRV, qname, cb, userarg, err, errlen);
 }
 
+/* xdane_lookup_tlsa - see xdane_resolver.h */
 int64_t xdane_lookup_tlsa(xdane_resolver *r, unsigned port, const char *host, xdane_lookup_cb cb, void *userarg,
                           char *err, size_t errlen)
 {
@@ -850,6 +856,7 @@ int64_t xdane_lookup_tlsa(xdane_resolver *r, unsigned port, const char *host, xd
 	return start_lookup(r, GETDNS_RRTYPE_TLSA, qname, cb, userarg, err, errlen);
 }
 
+/* xdane_lookup_cancel - see xdane_resolver.h */
 int xdane_lookup_cancel(xdane_resolver *r, int64_t id)
 {
 	struct lookup *l, **pp;
@@ -882,6 +889,7 @@ int xdane_lookup_cancel(xdane_resolver *r, int64_t id)
 	return 1;
 }
 
+/* xdane_resolver_get_stats - see xdane_resolver.h */
 void xdane_resolver_get_stats(const xdane_resolver *r, xdane_resolver_stats *st)
 {
 	if (!st)

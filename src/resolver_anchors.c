@@ -38,6 +38,7 @@ static getdns_list *copy_list(const getdns_list *src)
 	return dst;
 }
 
+/* xdane_keycache_new - see resolver_anchors.h */
 xdane_keycache *xdane_keycache_new(const getdns_list *configured)
 {
 	xdane_keycache *kc = calloc(1, sizeof *kc);
@@ -59,6 +60,7 @@ static void forget(xdane_keycache *kc, size_t i)
 	kc->dirty = 1;
 }
 
+/* xdane_keycache_free - see resolver_anchors.h */
 void xdane_keycache_free(xdane_keycache *kc)
 {
 	if (!kc)
@@ -69,6 +71,7 @@ void xdane_keycache_free(xdane_keycache *kc)
 	free(kc);
 }
 
+/* xdane_zone_covers - see resolver_anchors.h */
 int xdane_zone_covers(const char *zone, const char *name)
 {
 	size_t zl = strlen(zone), nl = strlen(name);
@@ -207,6 +210,7 @@ static int below(const char *zone, const char *name)
 	return strcmp(zone, name) != 0 && xdane_zone_covers(zone, name);
 }
 
+/* xdane_keycache_learn - see resolver_anchors.h */
 int xdane_keycache_learn(xdane_keycache *kc, const getdns_dict *resp, int qtype, const char *qname, uint64_t now_ms)
 {
 	char signer[256], done[8][256];
@@ -273,6 +277,7 @@ int xdane_keycache_learn(xdane_keycache *kc, const getdns_dict *resp, int qtype,
 	return learned;
 }
 
+/* xdane_keycache_covers - see resolver_anchors.h */
 int xdane_keycache_covers(const xdane_keycache *kc, const char *qname)
 {
 	size_t i;
@@ -282,6 +287,7 @@ int xdane_keycache_covers(const xdane_keycache *kc, const char *qname)
 	return 0;
 }
 
+/* xdane_keycache_drop - see resolver_anchors.h */
 int xdane_keycache_drop(xdane_keycache *kc, const char *qname)
 {
 	size_t i = 0;
@@ -297,6 +303,7 @@ int xdane_keycache_drop(xdane_keycache *kc, const char *qname)
 	return dropped;
 }
 
+/* xdane_keycache_apply - see resolver_anchors.h */
 int xdane_keycache_apply(xdane_keycache *kc, getdns_context *ctx, uint64_t now_ms)
 {
 	getdns_list *all;
@@ -339,6 +346,7 @@ int xdane_keycache_apply(xdane_keycache *kc, getdns_context *ctx, uint64_t now_m
 	return 1;
 }
 
+/* xdane_keycache_count - see resolver_anchors.h */
 size_t xdane_keycache_count(const xdane_keycache *kc)
 {
 	return kc ? kc->n : 0;

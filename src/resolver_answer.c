@@ -4,6 +4,7 @@
 #include <string.h>
 #include "resolver_answer.h"
 
+/* xdane_ans_new - see resolver_answer.h */
 struct xdane_ans *xdane_ans_new(int status, int qtype, const char *qname, const char *why)
 {
 	struct xdane_ans *a = calloc(1, sizeof *a);
@@ -20,6 +21,7 @@ struct xdane_ans *xdane_ans_new(int status, int qtype, const char *qname, const 
 	return a;
 }
 
+/* xdane_ans_share - see resolver_answer.h */
 struct xdane_ans *xdane_ans_share(const struct xdane_ans *src)
 {
 	struct xdane_ans *a = malloc(sizeof *a);
@@ -32,6 +34,7 @@ struct xdane_ans *xdane_ans_share(const struct xdane_ans *src)
 	return a;
 }
 
+/* xdane_ans_set_records - see resolver_answer.h */
 void xdane_ans_set_records(struct xdane_ans *a, struct xdane_recs *recs)
 {
 	a->recs = recs;
@@ -41,6 +44,7 @@ void xdane_ans_set_records(struct xdane_ans *a, struct xdane_recs *recs)
 	a->pub.tlsa = recs->tlsa;
 }
 
+/* xdane_recs_free - see resolver_answer.h */
 void xdane_recs_free(struct xdane_recs *recs)
 {
 	size_t i;

@@ -76,6 +76,7 @@ static int cmp_priority(const void *a, const void *b)
 	return (x->weight != 0) - (y->weight != 0);
 }
 
+/* xdane_srv_order - see resolver_classify.h */
 void xdane_srv_order(xdane_srv *srv, size_t n)
 {
 	size_t s = 0, e, i;
@@ -229,6 +230,7 @@ static struct xdane_ans *fail(int status, int qtype, const char *qname, const ch
 	return a;
 }
 
+/* xdane_classify - see resolver_classify.h */
 struct xdane_ans *xdane_classify(int cbtype, const getdns_dict *resp, int qtype, const char *qname)
 {
 	getdns_list *replies;

@@ -14,6 +14,7 @@ static int seterr(char *err, size_t errlen, const char *msg, const char *name)
 	return 0;
 }
 
+/* xdane_name_normalize - see resolver_name.h */
 int xdane_name_normalize(const char *in, char *out, size_t outlen, char *err, size_t errlen)
 {
 	const char *p;
