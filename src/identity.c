@@ -58,8 +58,8 @@ static int match_any(int kind, const char *p, size_t n, const char *const *names
 		if (ref == NULL || strchr(ref, '*') != NULL)
 			continue; /* a reference identifier is never a pattern */
 		rn = refname_len(ref);
-		if (rn == 0 || n == 0)
-			continue; /* "" and "." name nothing: never a match (e.g. an empty XmppAddr) */
+		if (rn == 0 || n == 0 || ref[0] == '.' || ref[rn - 1] == '.')
+			continue; /* "", ".", ".." name nothing: never a match (e.g. an empty XmppAddr) */
 		if (kind == GEN_DNS) {
 			if (xdane_dnsid_match(p, n, ref))
 				return 1;

@@ -433,6 +433,7 @@ static int run_openssl(xdane_verifier *v, struct slot *s, const xdane_verify_req
 	const unsigned char *data;
 	size_t dlen;
 
+	res->record = res->usage = res->depth = -1; /* only this run's match counts */
 	sk_X509_zero(s->untrusted);
 	for (i = 1; i < req->chain_len; i++)
 		if (!sk_X509_push(s->untrusted, req->chain[i]))

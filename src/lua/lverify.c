@@ -411,6 +411,16 @@ static size_t list_len(lua_State *L, int idx, const char *what)
 	return n;
 }
 
+/* c_name - a reference name as a C string; NULL (matches nothing) when it
+ * holds a NUL byte, which C would cut: "example.net\0.evil" must not be
+ * checked as "example.net" (Prosody's nameprep lets a NUL through). */
+static const char *c_name(lua_State *L, int idx)
+{
+	size_t len;
+	const char *s = lua_tolstring(L, idx, &len);
+	return strlen(s) == len ? s : NULL;
+}
+
 /* push_record - the record object at index i (parsed copy for strings). */
 static void push_record(lua_State *L, int i)
 {
@@ -500,7 +510,7 @@ static int verifier_verify(lua_State *L)
 
 	/* Names: a list of strings or one string. */
 	if (lua_type(L, NT) == LUA_TSTRING) {
-		small_names[0] = lua_tostring(L, NT);
+		small_names[0] = c_name(L, NT);
 		nnames = 1;
 	} else if (lua_istable(L, NT)) {
 		if (nnames > SMALL)
@@ -509,7 +519,7 @@ static int verifier_verify(lua_State *L)
 			lua_rawgeti(L, NT, (int)i + 1);
 			if (lua_type(L, -1) != LUA_TSTRING)
 				return luaL_error(L, "names[%d]: want a string", (int)i + 1);
-			names[i] = lua_tostring(L, -1);
+			names[i] = c_name(L, -1);
 			lua_rawseti(L, 6, (int)(nrec + i) + 1); /* anchored */
 		}
 	} else if (!lua_isnil(L, NT)) {
