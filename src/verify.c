@@ -31,14 +31,19 @@
  *   leaf's EKU, when present, must contain serverAuth, clientAuth or anyEKU.
  * - A DANE-TA record never matches the leaf, even a self-signed one (OpenSSL
  *   checks trust anchors at depth >= 1 only); such servers publish DANE-EE.
+ *   OpenSSL does accept a bare 2 1 0 key that signed a lone self-signed
+ *   leaf, i.e. the leaf's own key; run_openssl refuses that too, so every
+ *   form of the same TA record gives the same verdict.
  * - Authentication level: the SSL_CTX security level applies to DANE-TA and
  *   PKIX chains (keys and signature digests), as in a real handshake.
  *
  * Speed: building an SSL and adding records costs about as much as a whole
  * DANE-EE verification, so a few SSL objects (with their X509_STORE_CTX and
  * untrusted stack) are cached per verifier, keyed by the record set.
- * X509_verify_cert resets the DANE match state at its start, so an SSL can
- * verify many chains against the same records. A slot is checked out under
+ * X509_verify_cert resets the DANE match state before matching, so an SSL
+ * can verify many chains against the same records; it returns before that
+ * reset when the leaf key is below the security level, so run_openssl then
+ * reads no match (the verdict never depends on the previous chain). A slot is checked out under
  * a mutex while in use, so the shared verifier is thread-safe.
  */
 #include <pthread.h>
