@@ -420,6 +420,17 @@ local function peer_chain(session)
 	return chain;
 end
 
+-- record_kinds - "3 0 1, 2 1 1": the distinct usage/selector/matching types of records.
+local function record_kinds(records)
+	local kinds, seen = {}, {};
+	for _, rec in ipairs(records) do
+		local k = ("%d %d %d"):format(rec.usage, rec.selector, rec.mtype);
+		if not seen[k] then seen[k] = true; kinds[#kinds + 1] = k; end
+	end
+	table.sort(kinds);
+	return table.concat(kinds, ", ");
+end
+
 -- judge - facts (+ the session's TLS state and chain) to a verdict.
 local function judge(session, facts)
 	if facts.timed_out or facts.cancelled then
@@ -458,9 +469,12 @@ local function judge(session, facts)
 			return { class = "no usable records", tls = true,
 				detail = ("%d TLSA records, none usable with dane_uses %s; TLS stays mandatory"):format(#records, uses_text) };
 		elseif ok == false then
-			local why = info and info.text or reason;
+			-- Name the kinds published (F14d: "only 3 0 1 published", not "no TLSA"),
+			-- and the verifier's reason when it is more than "no match".
+			local why = reason ~= "no match" and (info and info.text or reason) or nil;
 			return { class = "mismatch", refuse = true,
-				detail = ("certificate does not match any of %d usable TLSA records (%s)"):format(info and info.usable or #records, tostring(why)),
+				detail = ("certificate does not match any of %d usable TLSA records (published: %s)%s"):format(
+					info and info.usable or #records, record_kinds(records), why and ("; " .. tostring(why)) or ""),
 				text = "Your server's certificate does not match any DANE TLSA records" };
 		else
 			return { class = "lookup error", refuse = true, detail = "verifier error: " .. tostring(reason),

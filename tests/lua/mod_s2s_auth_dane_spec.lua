@@ -255,6 +255,21 @@ do -- incoming mismatch: closed, reason told to the peer, dialback cannot rescue
 	tap.is(n, 1, "exactly one outcome line for the session");
 end
 
+do -- F14d: a mismatch names the kinds published ("3 0 1"), not "no TLSA"
+	local m = load_module(opts);
+	local s, data = session("incoming", "wrong.example", { chain = { "OTHER" } });
+	local res = check_cert(m, s, "wrong.example");
+	deliver("srv", "wrong.example", { records = { { port = 5269, target = "xmpp.wrong.example" } } });
+	deliver("srv", "s:wrong.example", { records = {} });
+	local r301 = rec(3, "CERT");
+	r301.selector, r301.mtype = 0, 1;
+	deliver("tlsa", "5269:xmpp.wrong.example", { records = { r301 } });
+	tap.ok(res.done and res.value == false and data.closed, "3 0 1 only, certificate differs: refused");
+	tap.ok(logged(m, "mismatch: certificate does not match any of 1 usable TLSA records %(published: 3 0 1%)"),
+		"F14d: the log names the published kind 3 0 1", table.concat(m.logs, "\n# "));
+	tap.ok(not logged(m, "no TLSA"), "F14d: never reported as no TLSA");
+end
+
 do -- failures and not-applicable classes
 	local function run(srv, tlsa, chain, direct)
 		local m = load_module(opts);

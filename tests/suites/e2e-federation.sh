@@ -77,6 +77,7 @@ expect_not_delivered "$E2E_DIR/in-wrong.example.txt" "out-wrong.example-$RUN" "m
 expect_not_delivered "$E2E_DIR/in-alice.txt" "in-wrong.example-$RUN" "mismatch: wrong.example -> a.example not delivered"
 expect_log a "DANE outgoing wrong.example: mismatch: certificate does not match" "mismatch outgoing logged with its reason"
 expect_log a "DANE incoming wrong.example: mismatch: certificate does not match" "mismatch incoming logged with its reason"
+expect_log a "DANE outgoing wrong.example: mismatch: certificate does not match any of 1 usable TLSA records \(published: 3 1 1\)" "F14d: the mismatch names the published record kind"
 expect_log b "closed by remote with error: not-authorized \(Your server's certificate does not match any DANE TLSA records\)" "F14a: the peer is told it does not match any DANE TLSA records"
 expect_no_log a "is now authenticated for wrong.example" "F13c: dialback never authenticates wrong.example"
 
