@@ -48,7 +48,7 @@ LIB  := $(B)/libxdane.a
 LMOD := $(LB)/xdane.so
 CLI  := $(B)/xmpp-dane
 
-.PHONY: all lua-all check check-asan test deps build-deps bench install uninstall clean lint
+.PHONY: all lua-all check check-asan test deps build-deps bench fuzz install uninstall clean lint
 # The 5.4 module is always built too: Debian's Prosody runs on Lua 5.4.
 all: build-deps $(LIB) $(LMOD) $(B)/5.4/xdane.so $(CLI) $(TEST_BIN) $(TOOL_BIN) $(BENCH_BIN)
 
@@ -108,6 +108,11 @@ check-asan: deps
 bench: deps
 	$(MAKE) --no-print-directory all lua-all
 	tests/bench/run.sh
+
+# Long fuzz runs (clang libFuzzer + ASan/UBSan) over the verifier; CI runs a short smoke.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	$(MAKE) --no-print-directory -f tests/fuzz/Makefile fuzz FB=$(B)/fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 install: all lua-all
 	@for f in lua/*.lua; do lua5.4 -e "assert(loadfile('$$f'))" || exit 1; done

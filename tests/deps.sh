@@ -7,7 +7,8 @@
 BUILD_PKGS="gcc make libc6-dev pkgconf libssl-dev libgetdns-dev
 liblua5.1-0-dev liblua5.2-dev liblua5.3-dev liblua5.4-dev"
 TEST_PKGS="openssl getdns-utils lua5.1 lua5.2 lua5.3 lua5.4 prosody lua-sec lua-unbound
-lua-socket nsd unbound ldnsutils knot-dnsutils go-sendxmpp valgrind iproute2 procps"
+lua-socket nsd unbound ldnsutils knot-dnsutils go-sendxmpp valgrind iproute2 procps
+clang libclang-rt-14-dev"
 mode="${1:-test}"
 PKGS="$BUILD_PKGS"
 [ "$mode" = test ] && PKGS="$BUILD_PKGS $TEST_PKGS"
