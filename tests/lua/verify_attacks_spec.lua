@@ -262,4 +262,17 @@ do
 	tap.ok(res == true, "verifier still correct after the raises")
 end
 
+-- 6. Reference names C would cut or that name nothing ----------------------
+do
+	local v = xdane.verifier("")
+	local chain = { read("leaf.pem"), read("int.pem") }
+	local ok, reason = v:verify{ records = { TA }, chain = chain, names = { "example.net\0.attacker.example" } }
+	tap.ok(ok == false and reason == "name mismatch", "DANE-TA: a reference name with a NUL byte matches nothing", reason)
+	ok, reason = v:verify{ records = { TA }, chain = chain, names = { "example.net\0.attacker.example", "example.net" } }
+	tap.ok(ok == true, "DANE-TA: the same NUL name next to the real one: the real one still matches", reason)
+	ok, reason = v:verify{ records = { TA }, chain = chain, names = { ".." } }
+	tap.ok(ok == false and reason == "name mismatch", "DANE-TA: reference '..' matches nothing", reason)
+	v:close()
+end
+
 tap.done()
