@@ -2,7 +2,7 @@
 #
 #   make              core library, Lua module for $(LUA_VERSION), CLI
 #   make check        install missing Debian packages (as root), build, run every suite
-#   make check-asan   the unit suites again under AddressSanitizer + UBSan
+#   make check-asan   the unit and DNS-lab suites again under AddressSanitizer + UBSan
 #   make bench        benchmarks with ratios against their named references
 #   make install      module, Lua C module and CLI under $(DESTDIR)$(PREFIX)
 #
@@ -103,7 +103,7 @@ check: deps
 
 check-asan: deps
 	$(MAKE) --no-print-directory B=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" LDFLAGS="-fsanitize=address,undefined" all lua-all
-	XDANE_BUILD=build/asan XDANE_ASAN=1 tests/run.sh unit
+	XDANE_BUILD=build/asan XDANE_ASAN=1 tests/run.sh unit lab
 
 bench: deps
 	$(MAKE) --no-print-directory all lua-all
