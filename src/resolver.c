@@ -147,6 +147,17 @@ static void unlink_query(struct xdane_resolver *r, struct query *q)
 		q->next->prev = q->prev;
 }
 
+/* unlink_lookup - take l off r->lookups. */
+static void unlink_lookup(struct xdane_resolver *r, struct lookup *l)
+{
+	if (l->prev)
+		l->prev->next = l->next;
+	else
+		r->lookups = l->next;
+	if (l->next)
+		l->next->prev = l->prev;
+}
+
 /* complete_query - q has an answer: cache it, hand it to every waiter, free q. Never calls out. */
 static void complete_query(struct xdane_resolver *r, struct query *q, struct xdane_ans *a)
 {
@@ -301,12 +312,7 @@ static void deliver(struct xdane_resolver *r)
 		r->done_head = l->dnext;
 		if (!r->done_head)
 			r->done_tail = NULL;
-		if (l->prev)
-			l->prev->next = l->next;
-		else
-			r->lookups = l->next;
-		if (l->next)
-			l->next->prev = l->prev;
+		unlink_lookup(r, l);
 		if (!l->cancelled) {
 			int s = l->ans->pub.status;
 			r->st.by_status[s >= 1 && s <= 4 ? s : 0]++;
@@ -876,12 +882,7 @@ int xdane_lookup_cancel(xdane_resolver *r, int64_t id)
 				break;
 			}
 		l->q = NULL;
-		if (l->prev)
-			l->prev->next = l->next;
-		else
-			r->lookups = l->next;
-		if (l->next)
-			l->next->prev = l->prev;
+		unlink_lookup(r, l);
 		free(l);
 		return 1;
 	}
