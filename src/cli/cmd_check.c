@@ -26,31 +26,9 @@
 #include <openssl/x509.h>
 #include "xdane.h"
 #include "cli.h"
+#include "dns_walk.h"
 
-#define MAX_TARGETS 16
-
-struct slot {
-	const xdane_answer *a;
-};
-
-/* on_answer - keep the answer. */
-static void on_answer(const xdane_answer *a, void *arg)
-{
-	((struct slot *)arg)->a = xdane_answer_ref(a);
-}
-
-/* wait_for - run the loop until every slot has an answer. */
-static void wait_for(xdane_miniloop *loop, struct slot *s, size_t n)
-{
-	size_t i;
-	for (;;) {
-		for (i = 0; i < n && s[i].a; i++)
-			;
-		if (i == n || xdane_miniloop_run_once(loop, 1000) < 0)
-			return;
-	}
-}
-
+/* usage - help text. */
 static int usage(FILE *out, int rc)
 {
 	fprintf(out,
@@ -228,48 +206,70 @@ out:
 	return rc;
 }
 
+/* check_targets - print every target's TLSA and check those with secure records; returns the exit status. */
+static int check_targets(const struct dns_walk *w, const xdane_verifier *v, const char *domain, const char *override)
+{
+	size_t i;
+	int ok = 0, bad = 0, dnsfail = 0;
+
+	for (i = 0; i < w->ntargets; i++) {
+		const xdane_answer *a = w->t[i].tlsa;
+		const char *host = w->t[i].host;
+		unsigned port = w->t[i].port;
+		int c;
+		if (!a || a->status == XDANE_DNS_BOGUS || a->status == XDANE_DNS_INDETERMINATE) {
+			printf("TLSA _%u._tcp.%s: %s: target not used\n", port, host,
+			       !a ? "not looked up" : xdane_dns_status_name(a->status));
+			dnsfail++;
+			continue;
+		}
+		printf("TLSA %s: %s, %zu record%s\n", a->qname, xdane_dns_status_name(a->status), a->count,
+		       a->count == 1 ? "" : "s");
+		if (a->status != XDANE_DNS_SECURE || a->count == 0) {
+			printf("  -> %s:%u: DANE does not apply\n", host, port);
+			continue;
+		}
+		c = check_target(v, domain, host, port, a, w->opt.direct, override, (int)(w->opt.timeout * 1000));
+		ok += c > 0;
+		bad += c == 0;
+	}
+	if (bad) {
+		printf("result: %d target%s presented a chain that does not match its TLSA records\n", bad, bad > 1 ? "s" : "");
+		return 1;
+	}
+	if (ok) {
+		printf("result: authenticated by DANE (%d target%s)\n", ok, ok > 1 ? "s" : "");
+		return 0;
+	}
+	printf("result: no target could be authenticated by DANE\n");
+	return dnsfail ? 3 : 1;
+}
+
 int cmd_check(int argc, char **argv)
 {
-	const char *domain = NULL, *anchor = NULL, *override = NULL, *cafile = "", *ups[8];
-	size_t nups = 0, ntargets = 0, i;
-	unsigned port = 0, tport[MAX_TARGETS];
-	int direct = 0, rc, ok = 0, bad = 0, dnsfail = 0;
-	double timeout = 5;
-	xdane_resolver_config cfg;
-	xdane_miniloop *loop;
-	xdane_resolver *r;
+	const char *domain = NULL, *override = NULL, *cafile = "";
+	struct dns_walk w;
 	xdane_verifier *v = NULL;
-	struct slot srv = { NULL }, tlsa[MAX_TARGETS];
-	const char *thost[MAX_TARGETS];
 	char err[300];
+	size_t i;
+	int rc;
 
+	dns_walk_init(&w, "check");
 	for (i = 1; i < (size_t)argc; i++) {
 		const char *o = argv[i];
 		int has = i + 1 < (size_t)argc;
 		if (!strcmp(o, "--help") || !strcmp(o, "-h"))
 			return usage(stdout, 0);
-		if (!strcmp(o, "--direct-tls"))
-			direct = 1;
-		else if (!strcmp(o, "--upstream") && has && nups < 8)
-			ups[nups++] = argv[++i];
-		else if (!strcmp(o, "--trust-anchor") && has)
-			anchor = argv[++i];
-		else if (!strcmp(o, "--connect") && has)
+		rc = dns_opt(argc, argv, &i, &w.opt, "check");
+		if (rc < 0)
+			return usage(stderr, 2);
+		if (rc > 0)
+			continue;
+		if (!strcmp(o, "--connect") && has)
 			override = argv[++i];
 		else if (!strcmp(o, "--ca-file") && has)
 			cafile = argv[++i];
-		else if (!strcmp(o, "--port") && has) {
-			char *end;
-			unsigned long p = strtoul(argv[++i], &end, 10);
-			if (*end || !p || p > 65535)
-				return usage(stderr, 2);
-			port = (unsigned)p;
-		} else if (!strcmp(o, "--timeout") && has) {
-			char *end;
-			timeout = strtod(argv[++i], &end);
-			if (*end || !(timeout > 0) || timeout > 3600)
-				return usage(stderr, 2);
-		} else if (o[0] == '-' || domain) {
+		else if (o[0] == '-' || domain) {
 			fprintf(stderr, "xmpp-dane check: unexpected '%s'\n", o);
 			return usage(stderr, 2);
 		} else
@@ -277,95 +277,37 @@ int cmd_check(int argc, char **argv)
 	}
 	if (!domain)
 		return usage(stderr, 2);
-	if (!port)
-		port = direct ? 5223 : 5269;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.upstreams = nups ? ups : NULL;
-	cfg.nupstreams = nups;
-	cfg.trust_anchor_file = anchor;
-	cfg.timeout_ms = (unsigned)(timeout * 1000 + 0.5);
-	loop = xdane_miniloop_new();
-	r = loop ? xdane_resolver_new(&cfg, xdane_miniloop_ops(loop), err, sizeof err) : NULL;
-	if (!r) {
-		fprintf(stderr, "xmpp-dane check: %s\n", loop ? err : "out of memory");
-		xdane_miniloop_free(loop);
-		return 2;
-	}
+	rc = dns_walk_open(&w);
+	if (rc)
+		goto done;
 	v = xdane_verifier_new(cafile, err, sizeof err);
 	if (!v) {
 		fprintf(stderr, "xmpp-dane check: %s\n", err);
 		rc = 2;
 		goto done;
 	}
-	if (xdane_lookup_srv(r, domain, direct, on_answer, &srv, err, sizeof err) <= 0) {
-		fprintf(stderr, "xmpp-dane check: %s\n", err);
-		rc = 2;
+	rc = dns_walk_srv(&w, domain);
+	if (rc)
 		goto done;
-	}
-	wait_for(loop, &srv, 1);
-	printf("SRV %s: %s%s%s\n", srv.a->qname, xdane_dns_status_name(srv.a->status), srv.a->why ? " " : "",
-	       srv.a->why ? srv.a->why : "");
-	/* RFC 7673 s3, as in `lookup` */
-	if (srv.a->status == XDANE_DNS_BOGUS || srv.a->status == XDANE_DNS_INDETERMINATE) {
+	printf("SRV %s: %s%s%s\n", w.srv->qname, xdane_dns_status_name(w.srv->status), w.srv->why ? " " : "",
+	       w.srv->why ? w.srv->why : "");
+	switch (dns_walk_verdict(&w)) {
+	case WALK_FAILED:
 		printf("result: SRV lookup failed: do not connect\n");
 		rc = 3;
-		goto done;
-	}
-	if (srv.a->status == XDANE_DNS_INSECURE || (srv.a->count == 1 && !strcmp(srv.a->srv[0].target, "."))) {
-		printf("result: DANE does not apply (%s)\n", srv.a->status == XDANE_DNS_INSECURE ? "insecure SRV" : "no service");
+		break;
+	case WALK_INSECURE:
+	case WALK_NO_SERVICE:
+		printf("result: DANE does not apply (%s)\n", w.srv->status == XDANE_DNS_INSECURE ? "insecure SRV" : "no service");
 		rc = 1;
-		goto done;
+		break;
+	case WALK_TARGETS:
+		dns_walk_tlsa(&w, domain);
+		rc = check_targets(&w, v, domain, override);
+		break;
 	}
-	if (srv.a->count == 0) {
-		thost[0] = domain;
-		tport[0] = port;
-		ntargets = 1;
-	}
-	for (i = 0; i < srv.a->count && ntargets < MAX_TARGETS; i++) {
-		thost[ntargets] = srv.a->srv[i].target;
-		tport[ntargets++] = srv.a->srv[i].port;
-	}
-	for (i = 0; i < ntargets; i++) {
-		tlsa[i].a = NULL;
-		if (xdane_lookup_tlsa(r, tport[i], thost[i], on_answer, &tlsa[i], err, sizeof err) <= 0)
-			tlsa[i].a = xdane_answer_ref(srv.a); /* marker: not looked up */
-	}
-	wait_for(loop, tlsa, ntargets);
-	for (i = 0; i < ntargets; i++) {
-		const xdane_answer *a = tlsa[i].a;
-		int c;
-		if (a == srv.a || a->status == XDANE_DNS_BOGUS || a->status == XDANE_DNS_INDETERMINATE) {
-			printf("TLSA _%u._tcp.%s: %s: target not used\n", tport[i], thost[i],
-			       a == srv.a ? "not looked up" : xdane_dns_status_name(a->status));
-			dnsfail++;
-			continue;
-		}
-		printf("TLSA %s: %s, %zu record%s\n", a->qname, xdane_dns_status_name(a->status), a->count,
-		       a->count == 1 ? "" : "s");
-		if (a->status != XDANE_DNS_SECURE || a->count == 0) {
-			printf("  -> %s:%u: DANE does not apply\n", thost[i], tport[i]);
-			continue;
-		}
-		c = check_target(v, domain, thost[i], tport[i], a, direct, override, (int)(timeout * 1000));
-		ok += c > 0;
-		bad += c == 0;
-	}
-	if (bad) {
-		printf("result: %d target%s presented a chain that does not match its TLSA records\n", bad, bad > 1 ? "s" : "");
-		rc = 1;
-	} else if (ok) {
-		printf("result: authenticated by DANE (%d target%s)\n", ok, ok > 1 ? "s" : "");
-		rc = 0;
-	} else {
-		printf("result: no target could be authenticated by DANE\n");
-		rc = dnsfail ? 3 : 1;
-	}
-	for (i = 0; i < ntargets; i++)
-		xdane_answer_unref(tlsa[i].a);
 done:
-	xdane_answer_unref(srv.a);
 	xdane_verifier_free(v);
-	xdane_resolver_free(r);
-	xdane_miniloop_free(loop);
+	dns_walk_close(&w);
 	return rc;
 }

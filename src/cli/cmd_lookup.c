@@ -15,18 +15,7 @@
 #include <string.h>
 #include "xdane.h"
 #include "cli.h"
-
-#define MAX_TARGETS 32
-
-struct slot {
-	const xdane_answer *a; /* referenced answer, NULL while pending */
-};
-
-/* on_answer - keep the answer for printing. */
-static void on_answer(const xdane_answer *a, void *arg)
-{
-	((struct slot *)arg)->a = xdane_answer_ref(a);
-}
+#include "dns_walk.h"
 
 /* usage - help text. */
 static int usage(FILE *out, int rc)
@@ -42,20 +31,6 @@ static int usage(FILE *out, int rc)
 	        "  --timeout S        per-lookup timeout in seconds (default 5)\n"
 	        "exit: 0 usable secure TLSA found, 1 DANE does not apply, 3 bogus/indeterminate, 2 usage\n");
 	return rc;
-}
-
-/* wait_for - run the loop until every slot has an answer. */
-static void wait_for(xdane_miniloop *loop, struct slot *s, size_t n)
-{
-	size_t i;
-	for (;;) {
-		for (i = 0; i < n && s[i].a; i++)
-			;
-		if (i == n)
-			return;
-		if (xdane_miniloop_run_once(loop, 1000) < 0)
-			return;
-	}
 }
 
 /* print_status - "secure", or "bogus (validation failed)", plus TTL. */
@@ -88,52 +63,79 @@ static int print_tlsa(const xdane_answer *a)
 	return a->status == XDANE_DNS_SECURE ? usable : 0;
 }
 
+/* print_srv - the SRV answer and its records. */
+static void print_srv(const xdane_answer *a)
+{
+	size_t i;
+	print_status("SRV", a);
+	for (i = 0; i < a->count; i++)
+		printf("  %u %u %u %s\n", a->srv[i].priority, a->srv[i].weight, a->srv[i].port, a->srv[i].target);
+}
+
+/* print_targets - every target's TLSA and what it means; returns the exit status. */
+static int print_targets(const struct dns_walk *w)
+{
+	size_t i;
+	int failures = 0, dane_targets = 0;
+
+	for (i = 0; i < w->ntargets; i++)
+		if (!w->t[i].started) {
+			printf("TLSA _%u._tcp.%s: not looked up (%s)\n", w->t[i].port, w->t[i].host, w->t[i].err);
+			failures++;
+		}
+	for (i = 0; i < w->ntargets; i++) {
+		const xdane_answer *a = w->t[i].tlsa;
+		const char *host = w->t[i].host;
+		unsigned port = w->t[i].port;
+		int usable;
+		if (!a)
+			continue;
+		print_status("TLSA", a);
+		usable = print_tlsa(a);
+		if (a->status == XDANE_DNS_BOGUS || a->status == XDANE_DNS_INDETERMINATE) {
+			printf("  -> target %s:%u: must not be used (TLSA %s)\n", host, port, xdane_dns_status_name(a->status));
+			failures++;
+		} else if (usable > 0) {
+			printf("  -> target %s:%u: DANE applies, %d usable record%s\n", host, port, usable, usable > 1 ? "s" : "");
+			dane_targets++;
+		} else if (a->status == XDANE_DNS_SECURE && a->count > 0) {
+			printf("  -> target %s:%u: secure TLSA but none usable: TLS required, normal authentication\n", host, port);
+		} else {
+			printf("  -> target %s:%u: DANE does not apply (%s)\n", host, port,
+			       a->status == XDANE_DNS_INSECURE ? "insecure" : "no TLSA");
+		}
+	}
+	if (dane_targets) {
+		printf("result: DANE applies: usable secure TLSA for %d of %zu target%s\n", dane_targets, w->ntargets,
+		       w->ntargets > 1 ? "s" : "");
+		return 0;
+	}
+	if (failures) {
+		printf("result: bogus or indeterminate TLSA answers and no usable secure TLSA\n");
+		return 3;
+	}
+	printf("result: DANE does not apply\n");
+	return 1;
+}
+
 int cmd_lookup(int argc, char **argv)
 {
-	const char *domain = NULL, *anchor = NULL, *ups[8];
-	size_t nups = 0, ntargets = 0, i;
-	unsigned port = 0;
-	int direct = 0, rc, failures = 0, dane_targets = 0;
-	double timeout = 5;
-	xdane_resolver_config cfg;
-	xdane_miniloop *loop;
-	xdane_resolver *r;
-	struct slot srv = { NULL }, tlsa[MAX_TARGETS];
-	char err[300];
-	const char *host[MAX_TARGETS];
-	unsigned hport[MAX_TARGETS];
+	const char *domain = NULL;
+	struct dns_walk w;
+	size_t i;
+	int rc;
 
+	dns_walk_init(&w, "lookup");
 	for (i = 1; i < (size_t)argc; i++) {
 		const char *o = argv[i];
-		int has_arg = i + 1 < (size_t)argc;
 		if (!strcmp(o, "--help") || !strcmp(o, "-h"))
 			return usage(stdout, 0);
-		if (!strcmp(o, "--direct-tls")) {
-			direct = 1;
-		} else if (!strcmp(o, "--port") && has_arg) {
-			char *end;
-			unsigned long p = strtoul(argv[++i], &end, 10);
-			if (*end || p == 0 || p > 65535) {
-				fprintf(stderr, "xmpp-dane lookup: bad --port '%s'\n", argv[i]);
-				return 2;
-			}
-			port = (unsigned)p;
-		} else if (!strcmp(o, "--upstream") && has_arg) {
-			if (nups == sizeof ups / sizeof ups[0]) {
-				fprintf(stderr, "xmpp-dane lookup: too many --upstream\n");
-				return 2;
-			}
-			ups[nups++] = argv[++i];
-		} else if (!strcmp(o, "--trust-anchor") && has_arg) {
-			anchor = argv[++i];
-		} else if (!strcmp(o, "--timeout") && has_arg) {
-			char *end;
-			timeout = strtod(argv[++i], &end);
-			if (*end || !(timeout > 0) || timeout > 3600) {
-				fprintf(stderr, "xmpp-dane lookup: bad --timeout '%s'\n", argv[i]);
-				return 2;
-			}
-		} else if (o[0] == '-' && o[1]) {
+		rc = dns_opt(argc, argv, &i, &w.opt, "lookup");
+		if (rc < 0)
+			return 2;
+		if (rc > 0)
+			continue;
+		if (o[0] == '-' && o[1]) {
 			fprintf(stderr, "xmpp-dane lookup: unknown or incomplete option '%s'\n", o);
 			return usage(stderr, 2);
 		} else if (!domain) {
@@ -145,117 +147,34 @@ int cmd_lookup(int argc, char **argv)
 	}
 	if (!domain)
 		return usage(stderr, 2);
-	if (!port)
-		port = direct ? 5223 : 5269;
-
-	memset(&cfg, 0, sizeof cfg);
-	cfg.upstreams = nups ? ups : NULL;
-	cfg.nupstreams = nups;
-	cfg.trust_anchor_file = anchor;
-	cfg.timeout_ms = (unsigned)(timeout * 1000 + 0.5);
-	loop = xdane_miniloop_new();
-	if (!loop) {
-		fprintf(stderr, "xmpp-dane lookup: out of memory\n");
-		return 3;
-	}
-	r = xdane_resolver_new(&cfg, xdane_miniloop_ops(loop), err, sizeof err);
-	if (!r) {
-		fprintf(stderr, "xmpp-dane lookup: %s\n", err);
-		xdane_miniloop_free(loop);
-		return 2;
-	}
-	if (xdane_lookup_srv(r, domain, direct, on_answer, &srv, err, sizeof err) <= 0) {
-		fprintf(stderr, "xmpp-dane lookup: %s\n", err);
-		rc = 2;
+	rc = dns_walk_open(&w);
+	if (!rc)
+		rc = dns_walk_srv(&w, domain);
+	if (rc)
 		goto out;
-	}
-	wait_for(loop, &srv, 1);
-	if (!srv.a) {
-		fprintf(stderr, "xmpp-dane lookup: event loop failed\n");
-		rc = 3;
-		goto out;
-	}
-	print_status("SRV", srv.a);
-	for (i = 0; i < srv.a->count; i++)
-		printf("  %u %u %u %s\n", srv.a->srv[i].priority, srv.a->srv[i].weight, srv.a->srv[i].port, srv.a->srv[i].target);
-
-	/* RFC 7673 s3: what the SRV answer allows */
-	if (srv.a->status == XDANE_DNS_BOGUS || srv.a->status == XDANE_DNS_INDETERMINATE) {
+	print_srv(w.srv);
+	switch (dns_walk_verdict(&w)) {
+	case WALK_FAILED:
 		printf("result: SRV lookup %s: do not connect (no fallback to the domain's own records)\n",
-		       xdane_dns_status_name(srv.a->status));
+		       xdane_dns_status_name(w.srv->status));
 		rc = 3;
-		goto out;
-	}
-	if (srv.a->status == XDANE_DNS_INSECURE) {
+		break;
+	case WALK_INSECURE:
 		printf("result: SRV records are insecure: targets are not authenticated, no TLSA lookups; DANE does not apply\n");
 		rc = 1;
-		goto out;
-	}
-	if (srv.a->count == 1 && !strcmp(srv.a->srv[0].target, ".")) {
+		break;
+	case WALK_NO_SERVICE:
 		printf("result: target \".\": the domain offers no XMPP server-to-server service\n");
 		rc = 1;
-		goto out;
+		break;
+	case WALK_TARGETS:
+		if (w.srv->count == 0)
+			printf("no SRV records (securely proven): fallback to %s port %u\n", domain, w.opt.port);
+		dns_walk_tlsa(&w, domain);
+		rc = print_targets(&w);
+		break;
 	}
-	if (srv.a->count == 0) {
-		printf("no SRV records (securely proven): fallback to %s port %u\n", domain, port);
-		host[0] = domain;
-		hport[0] = port;
-		ntargets = 1;
-	} else {
-		for (i = 0; i < srv.a->count && ntargets < MAX_TARGETS; i++) {
-			if (!strcmp(srv.a->srv[i].target, "."))
-				continue;
-			host[ntargets] = srv.a->srv[i].target;
-			hport[ntargets++] = srv.a->srv[i].port;
-		}
-	}
-	/* every target's TLSA at once */
-	for (i = 0; i < ntargets; i++) {
-		tlsa[i].a = NULL;
-		if (xdane_lookup_tlsa(r, hport[i], host[i], on_answer, &tlsa[i], err, sizeof err) <= 0) {
-			printf("TLSA _%u._tcp.%s: not looked up (%s)\n", hport[i], host[i], err);
-			tlsa[i].a = xdane_answer_ref(srv.a); /* placeholder: counted as a failure below */
-			failures++;
-			continue;
-		}
-	}
-	wait_for(loop, tlsa, ntargets);
-	for (i = 0; i < ntargets; i++) {
-		const xdane_answer *a = tlsa[i].a;
-		int usable;
-		if (!a || a == srv.a)
-			continue;
-		print_status("TLSA", a);
-		usable = print_tlsa(a);
-		if (a->status == XDANE_DNS_BOGUS || a->status == XDANE_DNS_INDETERMINATE) {
-			printf("  -> target %s:%u: must not be used (TLSA %s)\n", host[i], hport[i], xdane_dns_status_name(a->status));
-			failures++;
-		} else if (usable > 0) {
-			printf("  -> target %s:%u: DANE applies, %d usable record%s\n", host[i], hport[i], usable, usable > 1 ? "s" : "");
-			dane_targets++;
-		} else if (a->status == XDANE_DNS_SECURE && a->count > 0) {
-			printf("  -> target %s:%u: secure TLSA but none usable: TLS required, normal authentication\n", host[i], hport[i]);
-		} else {
-			printf("  -> target %s:%u: DANE does not apply (%s)\n", host[i], hport[i],
-			       a->status == XDANE_DNS_INSECURE ? "insecure" : "no TLSA");
-		}
-	}
-	if (dane_targets) {
-		printf("result: DANE applies: usable secure TLSA for %d of %zu target%s\n", dane_targets, ntargets,
-		       ntargets > 1 ? "s" : "");
-		rc = 0;
-	} else if (failures) {
-		printf("result: bogus or indeterminate TLSA answers and no usable secure TLSA\n");
-		rc = 3;
-	} else {
-		printf("result: DANE does not apply\n");
-		rc = 1;
-	}
-	for (i = 0; i < ntargets; i++)
-		xdane_answer_unref(tlsa[i].a);
 out:
-	xdane_answer_unref(srv.a);
-	xdane_resolver_free(r);
-	xdane_miniloop_free(loop);
+	dns_walk_close(&w);
 	return rc;
 }
