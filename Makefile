@@ -114,14 +114,18 @@ FUZZ_SECONDS ?= 60
 fuzz: deps
 	$(MAKE) --no-print-directory -f tests/fuzz/Makefile fuzz FB=$(B)/fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 
-install: all lua-all
-	@for f in lua/*.lua; do lua5.4 -e "assert(loadfile('$$f'))" || exit 1; done
+# Installs the CLI, the Prosody module and every Lua C module built (at least
+# $(LUA_VERSION) and 5.4, the version Debian's Prosody runs on).
+install: all
+	@if command -v lua5.4 >/dev/null; then for f in lua/*.lua; do lua5.4 -e "assert(loadfile('$$f'))" || exit 1; done; fi
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PLUGIN_DIR)
 	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/xmpp-dane
 	install -m 644 lua/*.lua $(DESTDIR)$(PLUGIN_DIR)/
-	@for v in 5.1 5.2 5.3 5.4; do \
+	@for v in $(LUA_VERSIONS); do \
+		[ -f $(B)/$$v/xdane.so ] || continue; \
 		install -d $(DESTDIR)$(PLUGIN_DIR)/lib/$$v && \
 		install -m 755 $(B)/$$v/xdane.so $(DESTDIR)$(PLUGIN_DIR)/lib/$$v/xdane.so || exit 1; \
+		echo "installed $(DESTDIR)$(PLUGIN_DIR)/lib/$$v/xdane.so"; \
 	done
 
 uninstall:

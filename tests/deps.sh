@@ -4,9 +4,10 @@
 #   deps.sh build   only name what the build lacks (used by plain `make`)
 #   deps.sh test    build + test packages; as root, install the missing ones
 #                   without starting their services (used by make check/bench)
-BUILD_PKGS="gcc make libc6-dev pkgconf libssl-dev libgetdns-dev
-liblua5.1-0-dev liblua5.2-dev liblua5.3-dev liblua5.4-dev"
-TEST_PKGS="openssl getdns-utils lua5.1 lua5.2 lua5.3 lua5.4 prosody lua-sec lua-unbound
+# The build needs the default Lua (5.2) and Prosody's (5.4); the tests also
+# build 5.1 and 5.3 (make lua-all).
+BUILD_PKGS="gcc make libc6-dev pkgconf libssl-dev libgetdns-dev liblua5.2-dev liblua5.4-dev"
+TEST_PKGS="liblua5.1-0-dev liblua5.3-dev openssl getdns-utils lua5.1 lua5.2 lua5.3 lua5.4 prosody lua-sec lua-unbound
 lua-socket nsd unbound ldnsutils knot-dnsutils go-sendxmpp valgrind iproute2 procps
 clang libclang-rt-14-dev"
 mode="${1:-test}"

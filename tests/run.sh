@@ -53,10 +53,10 @@ for group in $groups; do
 		"$suite" >"$log" 2>&1
 		rc=$?
 		# A skipped test is not a pass: "ok ... # SKIP" lines are reported apart.
-		p=$(grep '^ok ' "$log" | grep -vc '# SKIP')
-		s=$(grep '^ok ' "$log" | grep -c '# SKIP')
-		f=$(grep -c '^not ok ' "$log")
-		grep -E '^(not ok |# )|# SKIP' "$log" | head -40
+		p=$(grep -a '^ok ' "$log" | grep -vc '# SKIP')
+		s=$(grep -a '^ok ' "$log" | grep -c '# SKIP')
+		f=$(grep -ac '^not ok ' "$log")
+		grep -aE '^(not ok |# )|# SKIP' "$log" | head -40
 		if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
 			echo "not ok - $name exited with status $rc without reporting a failure; last lines:"
 			tail -15 "$log" | sed 's/^/#   /'
@@ -67,7 +67,8 @@ for group in $groups; do
 		failed=$((failed + f))
 	done
 done
-echo "# logs in $out"
 stop_lab
+# Keep the logs of a failing run only.
+if [ "$failed" = 0 ]; then rm -rf "$out"; else echo "# logs in $out"; fi
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -23,11 +23,42 @@ static void help(FILE *out)
 	        "  --role R       server: the peer is the server we connect to (default);\n"
 	        "                 client: an incoming s2s connection\n"
 	        "  --name NAME    reference identity: the XMPP domain and/or the SRV target\n"
-	        "  --tlsa REC     a TLSA record in presentation form, e.g. \"3 1 1 ab12...\"\n"
+	        "  --tlsa REC     a TLSA record in presentation form, e.g. \"3 1 1 ab12...\";\n"
+	        "                 a zone line (\"<owner> IN TLSA 3 1 1 ab12...\") is accepted too\n"
 	        "\n"
 	        "First line: authenticated usage=<USAGE> depth=<N> record=\"<U S M HEX>\"\n"
 	        "        or: rejected: <reason>\n"
 	        "Exit: 0 authenticated, 1 rejected (also: no usable records), 2 usage error.\n");
+}
+
+/*
+ * record_text - the "U S M HEX" part of a --tlsa value. Operators paste what
+ * `xmpp-dane tlsa` or their zone file shows ("_25._tcp.x. IN TLSA 3 1 1 ..."),
+ * so everything up to a standalone TLSA token is skipped.
+ */
+static const char *record_text(const char *val)
+{
+	const char *p = val, *hit = NULL;
+	while ((p = strstr(p, "TLSA")) != NULL) {
+		int starts = p == val || p[-1] == ' ' || p[-1] == '\t';
+		int ends = p[4] == ' ' || p[4] == '\t';
+		if (starts && ends)
+			hit = p + 4;
+		p += 4;
+	}
+	return hit ? hit : val;
+}
+
+/* print_unusable - say why each record is unusable (digest length, usage not enabled, ...). */
+static void print_unusable(const xdane_tlsa *recs, size_t n, unsigned uses)
+{
+	size_t k;
+	for (k = 0; k < n; k++) {
+		const char *why = NULL;
+		if (xdane_tlsa_usable(&recs[k], uses, &why) <= 0)
+			printf("record %zu (%u %u %u) unusable: %s\n", k + 1, recs[k].usage, recs[k].selector,
+			       recs[k].mtype, why ? why : "unknown");
+	}
 }
 
 int cmd_verify(int argc, char **argv)
@@ -74,6 +105,10 @@ int cmd_verify(int argc, char **argv)
 				fprintf(stderr, "xmpp-dane verify: too many --name options\n");
 				goto out;
 			}
+			if (*val == '\0') {
+				fprintf(stderr, "xmpp-dane verify: --name must not be empty\n");
+				goto out;
+			}
 			names[nnames++] = val;
 		} else if ((r = cli_opt(argc, argv, &i, "--tlsa", &val, "verify")) != 0) {
 			if (r < 0)
@@ -82,7 +117,7 @@ int cmd_verify(int argc, char **argv)
 				fprintf(stderr, "xmpp-dane verify: too many --tlsa options\n");
 				goto out;
 			}
-			rc = xdane_tlsa_parse(val, &recs[nrecs], err, sizeof err);
+			rc = xdane_tlsa_parse(record_text(val), &recs[nrecs], err, sizeof err);
 			if (rc <= 0) {
 				fprintf(stderr, "xmpp-dane verify: %s\n", rc < 0 ? "out of memory" : err);
 				goto out;
@@ -146,6 +181,7 @@ int cmd_verify(int argc, char **argv)
 	}
 	printf("detail: %s\n", res.detail);
 	printf("usable records: %d of %zu\n", res.usable, nrecs);
+	print_unusable(recs, nrecs, uses);
 out:
 	for (k = 0; k < nrecs; k++)
 		xdane_tlsa_clear(&recs[k]);
