@@ -86,8 +86,9 @@ local function config_error(fmt, ...)
 end
 
 local uses_list = module:get_option_array("dane_uses", { "DANE-EE", "DANE-TA" });
+if #uses_list == 0 then config_error("invalid dane_uses: the list is empty (want DANE-EE, DANE-TA, PKIX-EE, PKIX-TA)"); end
 local ok_uses, uses = pcall(xdane.uses, uses_list);
-if not ok_uses then config_error("invalid dane_uses: %s", tostring(uses)); end
+if not ok_uses then config_error("invalid dane_uses: %s", (tostring(uses):gsub("^bad argument #%d+ to '[^']*' %((.*)%)$", "%1"))); end
 local uses_text = table.concat(uses_list, ",");
 
 local opt_resolvers = module:get_option_array("dane_resolvers"); -- { "127.0.0.1:53", "[::1]:53" }; default: /etc/resolv.conf

@@ -205,6 +205,8 @@ local opts = { dane_resolvers = { "127.0.0.1:1" }, dane_trust_anchor = "/dev/nul
 do -- configuration
 	local m, err = load_module({ dane_uses = { "DANE-EE", "BOGUS" } });
 	tap.ok(m == nil and tostring(err):find("invalid dane_uses", 1, true) and tostring(err):find("BOGUS", 1, true), "unknown dane_uses value stops the load, naming it", err);
+	m, err = load_module({ dane_uses = {} });
+	tap.ok(m == nil and tostring(err):find("invalid dane_uses: the list is empty", 1, true), "an empty dane_uses stops the load with a clear message", err);
 	m = load_module({ dane_uses = { "PKIX-CA", "DANE-EE" } });
 	tap.ok(m ~= nil, "PKIX-CA accepted as an alias");
 	m, err = load_module({ use_dane = true }, "13.0.2");
