@@ -20,6 +20,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include "xdane_verify.h"
+#include "certdir.h"
 
 struct bcase {
 	const char *name;
@@ -42,44 +43,11 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* load - certificate NAME.pem. */
-static X509 *load(const char *name)
-{
-	char path[512];
-	FILE *f;
-	X509 *x;
-	snprintf(path, sizeof path, "%s/%s.pem", dir, name);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return NULL;
-	x = PEM_read_X509(f, NULL, NULL, NULL);
-	fclose(f);
-	return x;
-}
-
 /* load_record - "U S M" with the data from NAME.tlsa (openssl CLI digests). */
 static int load_record(struct bcase *c)
 {
-	char path[512], line[8192], text[8300];
-	unsigned u, s, m;
-	FILE *f;
-	int ok = 0;
-	sscanf(c->record, "%u %u %u", &u, &s, &m);
-	snprintf(path, sizeof path, "%s/%s.tlsa", dir, c->anchor);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return 0;
-	while (!ok && fgets(line, sizeof line, f)) {
-		unsigned ls, lm;
-		char *hex = strrchr(line, ' ');
-		if (sscanf(line, "%u %u", &ls, &lm) == 2 && ls == s && lm == m && hex) {
-			hex[strcspn(hex, "\n")] = '\0';
-			snprintf(text, sizeof text, "%u %u %u %s", u, s, m, hex + 1);
-			ok = xdane_tlsa_parse(text, &c->rec, NULL, 0) == 1;
-		}
-	}
-	fclose(f);
-	return ok;
+	int u, s, m;
+	return sscanf(c->record, "%d %d %d", &u, &s, &m) == 3 && certdir_record(dir, u, c->anchor, s, m, &c->rec);
 }
 
 /* reference_once - OpenSSL's minimal offline DANE verification; 1 if OK. */
@@ -169,7 +137,7 @@ int main(int argc, char **argv)
 		struct bcase *c = &cases[i];
 		double best_ref = 0, best_ours = 0;
 		for (k = 0; k < c->n; k++)
-			if ((c->x[k] = load(c->chain[k])) == NULL) {
+			if ((c->x[k] = certdir_cert(dir, c->chain[k])) == NULL) {
 				fprintf(stderr, "bench_verify: cannot load %s\n", c->chain[k]);
 				return 1;
 			}

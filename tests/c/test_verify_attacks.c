@@ -25,63 +25,11 @@
 #include "tap.h"
 #include "xdane_verify.h"
 #include "identity.h"
+#include "certdir.h"
 
 static const char *dir;
 static X509 *int_cert, *leaf_cert, *leaf_other;
 static EVP_PKEY *int_key;
-
-/* load_pem - certificate NAME.pem of the gen.sh directory. */
-static X509 *load_pem(const char *name)
-{
-	char path[512];
-	X509 *x;
-	FILE *f;
-	snprintf(path, sizeof path, "%s/%s.pem", dir, name);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return NULL;
-	x = PEM_read_X509(f, NULL, NULL, NULL);
-	fclose(f);
-	return x;
-}
-
-/* load_key - private key NAME.key of the gen.sh directory. */
-static EVP_PKEY *load_key(const char *name)
-{
-	char path[512];
-	EVP_PKEY *k;
-	FILE *f;
-	snprintf(path, sizeof path, "%s/%s.key", dir, name);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return NULL;
-	k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-	fclose(f);
-	return k;
-}
-
-/* ref_record - "U S M hex" from NAME.tlsa (computed by the openssl CLI). */
-static int ref_record(int usage, const char *name, int sel, int mtype, xdane_tlsa *out)
-{
-	char path[512], line[8192], text[8300];
-	int ok = 0;
-	FILE *f;
-	snprintf(path, sizeof path, "%s/%s.tlsa", dir, name);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return 0;
-	while (!ok && fgets(line, sizeof line, f)) {
-		int s, m;
-		char *hex = strrchr(line, ' ');
-		if (sscanf(line, "%d %d", &s, &m) != 2 || hex == NULL || s != sel || m != mtype)
-			continue;
-		hex[strcspn(hex, "\n")] = '\0';
-		snprintf(text, sizeof text, "%d %d %d %s", usage, s, m, hex + 1);
-		ok = xdane_tlsa_parse(text, out, NULL, 0) == 1;
-	}
-	fclose(f);
-	return ok;
-}
 
 /* One subjectAltName entry of a hostile certificate. */
 enum { SAN_END = 0, SAN_DNS, SAN_SRV, SAN_XMPP, SAN_XMPP_BMP, SAN_URI };
@@ -267,7 +215,7 @@ static void name_checks(const xdane_verifier *v)
 {
 	size_t i;
 	xdane_tlsa ta;
-	if (!tap_ok(ref_record(2, "int", 1, 1, &ta), "2 1 1 record of int"))
+	if (!tap_ok(certdir_record(dir, 2, "int", 1, 1, &ta), "2 1 1 record of int"))
 		return;
 	for (i = 0; i < sizeof name_cases / sizeof name_cases[0]; i++) {
 		const struct name_case *c = &name_cases[i];
@@ -384,7 +332,7 @@ static void history_checks(void)
 		xdane_result r0, r1, r2, r3;
 		xdane_tlsa rec;
 		int rc0, rc1, rc2, rc3;
-		ref_record(sets[i].usage, sets[i].cert, 1, 1, &rec);
+		certdir_record(dir, sets[i].usage, sets[i].cert, 1, 1, &rec);
 		rc0 = verify_one(fresh, &rec, 1, bad, 2, names, 2, &r0);
 		rc1 = verify_one(used, &rec, 1, good, 2, names, 2, &r1);
 		tap_ok(rc1 == 1, "history %s: chain A authenticated", sets[i].name);
@@ -461,7 +409,7 @@ static void thread_checks(void)
 	weak_leaf = make_leaf(NULL, 0, (const struct san[]){ { SAN_DNS, "example.net", 0 }, { 0 } }, NULL, 0, 512);
 	v = xdane_verifier_new("", err, sizeof err);
 	for (i = 0; i < NSETS; i++) {
-		ref_record(i % 2 ? 2 : 3, i % 2 ? "int" : "leaf", 1, 1, &sets[i][0]);
+		certdir_record(dir, i % 2 ? 2 : 3, i % 2 ? "int" : "leaf", 1, 1, &sets[i][0]);
 		snprintf(text, sizeof text, "3 1 1 %064x", i + 1);
 		xdane_tlsa_parse(text, &sets[i][1], NULL, 0);
 	}
@@ -536,8 +484,8 @@ static void misc_checks(const xdane_verifier *v)
 	xdane_tlsa ee, ta, junk[3];
 	xdane_result res;
 	int rc, i;
-	ref_record(3, "leaf", 1, 1, &ee);
-	ref_record(2, "int", 1, 1, &ta);
+	certdir_record(dir, 3, "leaf", 1, 1, &ee);
+	certdir_record(dir, 2, "int", 1, 1, &ta);
 	for (i = 0; i < 40; i++)
 		chain[i] = i == 0 ? leaf_cert : int_cert;
 	rc = verify_one(v, &ee, 1, chain, 33, names, 1, &res);
@@ -558,7 +506,7 @@ static void misc_checks(const xdane_verifier *v)
 	{
 		xdane_tlsa self;
 		X509 *dup[3] = { leaf_cert, leaf_cert, int_cert };
-		ref_record(2, "leaf", 1, 1, &self);
+		certdir_record(dir, 2, "leaf", 1, 1, &self);
 		rc = verify_one(v, &self, 1, dup, 3, names, 1, &res);
 		tap_ok(rc == 0, "DANE-TA on the leaf key, leaf sent twice: rejected (%s)", res.detail);
 		xdane_tlsa_clear(&self);
@@ -569,11 +517,11 @@ static void misc_checks(const xdane_verifier *v)
 	 * top certificate, which for a lone self-signed leaf is the leaf itself. */
 	{
 		static const int forms[][2] = { { 0, 0 }, { 1, 1 }, { 0, 1 }, { 1, 0 } };
-		X509 *ss = load_pem("ss-named");
+		X509 *ss = certdir_cert(dir, "ss-named");
 		size_t k;
 		for (k = 0; ss != NULL && k < sizeof forms / sizeof forms[0]; k++) {
 			xdane_tlsa r;
-			ref_record(2, "ss-named", forms[k][0], forms[k][1], &r);
+			certdir_record(dir, 2, "ss-named", forms[k][0], forms[k][1], &r);
 			rc = verify_one(v, &r, 1, &ss, 1, names, 1, &res);
 			tap_ok(rc == 0, "2 %d %d on a lone self-signed leaf's own key: rejected (rc %d depth %d: %s)",
 			       forms[k][0], forms[k][1], rc, res.depth, res.detail);
@@ -589,7 +537,7 @@ static void misc_checks(const xdane_verifier *v)
 		size_t k;
 		for (k = 0; k < sizeof ee_on_int / sizeof ee_on_int[0]; k++) {
 			xdane_tlsa r;
-			ref_record(ee_on_int[k].usage, "int", ee_on_int[k].sel, ee_on_int[k].mtype, &r);
+			certdir_record(dir, ee_on_int[k].usage, "int", ee_on_int[k].sel, ee_on_int[k].mtype, &r);
 			rc = verify_one(v, &r, 1, chain, 2, names, 1, &res);
 			tap_ok(rc == 0 && res.reason == XDANE_REASON_NO_MATCH, "%d %d %d on the intermediate: no match (%s)",
 			       ee_on_int[k].usage, ee_on_int[k].sel, ee_on_int[k].mtype, res.detail);
@@ -611,10 +559,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	dir = argv[1];
-	int_cert = load_pem("int");
-	int_key = load_key("int");
-	leaf_cert = load_pem("leaf");
-	leaf_other = load_pem("leaf-other");
+	int_cert = certdir_cert(dir, "int");
+	int_key = certdir_key(dir, "int");
+	leaf_cert = certdir_cert(dir, "leaf");
+	leaf_other = certdir_cert(dir, "leaf-other");
 	if (!tap_ok(int_cert && int_key && leaf_cert && leaf_other, "gen.sh certificates loaded from %s", dir))
 		return tap_done();
 	v = xdane_verifier_new("", err, sizeof err);
