@@ -72,6 +72,24 @@ static void print_srv(const xdane_answer *a)
 		printf("  %u %u %u %s\n", a->srv[i].priority, a->srv[i].weight, a->srv[i].port, a->srv[i].target);
 }
 
+/*
+ * warn_full_cert - F15: "3 0 x" pins the whole certificate, which changes at
+ * every renewal (ACME clients renew every 60-90 days, often with the same
+ * key); "3 1 x" survives renewals that keep the key.
+ */
+static void warn_full_cert(const xdane_answer *a)
+{
+	size_t i;
+	if (a->status != XDANE_DNS_SECURE)
+		return;
+	for (i = 0; i < a->count; i++)
+		if (a->tlsa[i].usage == XDANE_USAGE_DANE_EE && a->tlsa[i].selector == XDANE_SELECTOR_CERT) {
+			printf("  warning: 3 0 x records pin the whole certificate and break at its next renewal "
+			       "(automatic renewal included); publish 3 1 1 (the key) instead or alongside\n");
+			return;
+		}
+}
+
 /* print_targets - every target's TLSA and what it means; returns the exit status. */
 static int print_targets(const struct dns_walk *w)
 {
@@ -92,6 +110,7 @@ static int print_targets(const struct dns_walk *w)
 			continue;
 		print_status("TLSA", a);
 		usable = print_tlsa(a);
+		warn_full_cert(a);
 		if (a->status == XDANE_DNS_BOGUS || a->status == XDANE_DNS_INDETERMINATE) {
 			printf("  -> target %s:%u: must not be used (TLSA %s)\n", host, port, xdane_dns_status_name(a->status));
 			failures++;
