@@ -12,6 +12,10 @@
 --
 -- Decisions and known limits: README.md, "The Prosody module" ("What is checked", "Untested").
 
+-- Helper files next to this module, one topic each (all take their dependencies
+-- in new(deps)): s2s_auth_dane_memo, _facts, _verdicts, _resolver, _shell; and
+-- xdane_prosody_loop, the resolver's event loop on net.server.
+
 module:set_global();
 
 local async = require "util.async";
@@ -20,7 +24,10 @@ local server = require "net.server";
 local adns = require "net.adns";
 local idna_to_ascii = require "util.encodings".idna.to_ascii;
 
-local unpack = table.unpack or unpack; -- luacheck: ignore 113
+local resolvers_service = require "net.resolvers.service";
+local resolvers_chain = require "net.resolvers.chain";
+local now = require "util.time".now;
+
 local log = module._log;
 
 -- Prosody 0.12.4 and 13 fire s2sout-pre-connect; 0.12.0-0.12.3 do not.
@@ -85,6 +92,15 @@ local function config_error(fmt, ...)
 	error("mod_s2s_auth_dane: " .. fmt:format(...), 0);
 end
 
+-- helper - a helper file's table with new(), or a load error naming the file.
+local function helper(name)
+	local h = load_helper(name);
+	if type(h) ~= "table" or type(h.new) ~= "function" then
+		config_error("%s.lua not found next to the module in %s", name, tostring(module:get_directory()));
+	end
+	return h;
+end
+
 local uses_list = module:get_option_array("dane_uses", { "DANE-EE", "DANE-TA" });
 if #uses_list == 0 then config_error("invalid dane_uses: the list is empty (want DANE-EE, DANE-TA, PKIX-EE, PKIX-TA)"); end
 local ok_uses, uses = pcall(xdane.uses, uses_list);
@@ -126,11 +142,16 @@ do
 	verifier = v;
 end
 
+-- Every helper file is loaded before the resolver exists, so a missing one stops
+-- the load without leaving a resolver open.
+local loop_adapter = helper("xdane_prosody_loop");
+local memo_file = helper("s2s_auth_dane_memo");
+local facts_file = helper("s2s_auth_dane_facts");
+local verdicts_file = helper("s2s_auth_dane_verdicts");
+local resolver_file = helper("s2s_auth_dane_resolver");
+local shell_file = helper("s2s_auth_dane_shell");
+
 -- the resolver's fd watches and timers on Prosody's net.server and util.timer
-local loop_adapter = load_helper("xdane_prosody_loop");
-if type(loop_adapter) ~= "table" or type(loop_adapter.new) ~= "function" then
-	config_error("xdane_prosody_loop.lua not found next to the module in %s", tostring(module:get_directory()));
-end
 local host_loop = loop_adapter.new(server, timer);
 
 local resolver;
@@ -158,28 +179,7 @@ module:log("info", "DANE enabled: uses %s, resolvers %s, trust anchor %s, timeou
 local states = setmetatable({}, { __mode = "k" });
 local counters = { checks = 0, matched = 0, refused = 0, not_applicable = 0, cancelled = 0, memo_hits = 0 };
 
--- Last-mile memo of finished, failure-free DNS facts, for at most their TTL (capped):
--- the resolver never answers synchronously, and each answer delivered from the loop
--- costs a loop turn (>= 1 ms in epoll), so a warm check would otherwise still wait.
-local now = require "util.time".now;
-local memo, memo_n = {}, 0;
-local MEMO_MAX, MEMO_TTL_MAX = 2000, 300;
-
-local function memo_get(key)
-	local e = memo[key];
-	if not e then return nil; end
-	if e.expires > now() then return e.value; end
-	memo[key] = nil;
-	memo_n = memo_n - 1;
-	return nil;
-end
-
-local function memo_put(key, value, ttl)
-	if not ttl or ttl <= 0 then return; end
-	if memo_n >= MEMO_MAX then memo, memo_n = {}, 0; end
-	if not memo[key] then memo_n = memo_n + 1; end
-	memo[key] = { expires = now() + math.min(ttl, MEMO_TTL_MAX), value = value };
-end
+local memo = memo_file.new(now);
 
 local function get_state(session)
 	local st = states[session];
@@ -204,311 +204,18 @@ local function strip_dot(name)
 	return name;
 end
 
----------------------------------------------------------------------------
--- DNS facts about one peer domain (incoming, or outgoing without target info):
--- SRV of both services, TLSA of every secure target. Waiters are woken from
--- the resolver callback, which always runs from the main loop.
----------------------------------------------------------------------------
-local facts_mt = { __index = {} };
-local facts_methods = facts_mt.__index;
+local facts = facts_file.new({
+	resolver = resolver; memo = memo; counters = counters; log = log; async = async;
+	add_timer = function (delay, cb) return module:add_timer(delay, cb); end;
+	wait_limit = wait_limit; strip_dot = strip_dot;
+});
+local domain_facts, target_facts, wait_for = facts.domain_facts, facts.target_facts, facts.wait_for;
 
-function facts_methods:finish()
-	if self.done then return; end
-	self.done = true;
-	self.ids = {};
-	local waiters = self.waiters;
-	self.waiters = {};
-	for _, wake in ipairs(waiters) do
-		local ok, err = pcall(wake);
-		if not ok then log("error", "DANE waiter failed: %s", err); end
-	end
-end
-
-function facts_methods:cancel()
-	if self.done then return; end
-	for id in pairs(self.ids) do resolver:cancel(id); end
-	self.ids = {};
-	self.cancelled = true;
-	counters.cancelled = counters.cancelled + 1;
-	self:finish();
-end
-
-function facts_methods:fail(what, status, why)
-	self.failures[#self.failures + 1] = { what = what, status = status, why = why };
-end
-
--- start - issue one lookup; on_answer runs later from the loop.
-function facts_methods:start(kind, on_answer, ...)
-	local id;
-	local args = { ... };
-	local function cb(answer)
-		if self.done then return; end -- cancelled or timed out: discard
-		if id then self.ids[id] = nil; end
-		local ttl = tonumber(answer.ttl) or 0;
-		if not self.min_ttl or ttl < self.min_ttl then self.min_ttl = ttl; end
-		self.pending = self.pending - 1;
-		on_answer(answer);
-		if self.pending == 0 then self:finish(); end
-	end
-	self.pending = self.pending + 1;
-	local err;
-	if kind == "srv" then
-		id, err = resolver:srv(args[1], args[2], cb);
-	else
-		id, err = resolver:tlsa(args[1], args[2], cb);
-	end
-	if id then
-		self.ids[id] = true;
-	else
-		self.pending = self.pending - 1;
-		self:fail(kind == "srv" and ("SRV of " .. tostring(args[1])) or ("TLSA _" .. tostring(args[1]) .. "._tcp." .. tostring(args[2])),
-			"indeterminate", tostring(err));
-	end
-end
-
-function facts_methods:add_tlsa(port, target)
-	local key = port .. " " .. target;
-	if self.seen[key] then return; end
-	self.seen[key] = true;
-	self:start("tlsa", function (answer)
-		local entry = { port = port, target = target, status = answer.status, why = answer.why,
-			records = answer.records or {}, owner = ("_%d._tcp.%s"):format(port, target) };
-		self.tlsa[#self.tlsa + 1] = entry;
-		if answer.status == "bogus" or answer.status == "indeterminate" then
-			self:fail("TLSA " .. entry.owner, answer.status, answer.why);
-		elseif answer.status == "insecure" then
-			self.insecure[#self.insecure + 1] = "TLSA " .. entry.owner;
-		end
-	end, port, target);
-end
-
-function facts_methods:on_srv(direct, answer)
-	local label = (direct and "_xmpps-server._tcp." or "_xmpp-server._tcp.") .. self.domain;
-	local status = answer.status;
-	if status == "bogus" or status == "indeterminate" then
-		self:fail("SRV " .. label, status, answer.why);
-		return;
-	elseif status ~= "secure" then
-		self.insecure[#self.insecure + 1] = "SRV " .. label;
-		return;
-	end
-	local records = answer.records or {};
-	if #records == 0 then
-		-- secure denial: RFC 6120 3.2 fallback to the domain itself on 5269
-		if not direct then
-			self.names[#self.names + 1] = self.domain;
-			self:add_tlsa(5269, self.domain);
-		end
-		return;
-	end
-	if #records == 1 and strip_dot(records[1].target) == "." then
-		return; -- "no service" (RFC 2782)
-	end
-	for _, rr in ipairs(records) do
-		local target = strip_dot(rr.target);
-		if target ~= "." then
-			self.targets[#self.targets + 1] = target;
-			self.names[#self.names + 1] = target;
-			self:add_tlsa(rr.port, target);
-		end
-	end
-end
-
-local function domain_facts(domain)
-	local known = memo_get("facts " .. domain);
-	if known then
-		-- read-only after completion, so sessions may share one
-		counters.memo_hits = counters.memo_hits + 1;
-		return known;
-	end
-	local f = setmetatable({
-		domain = domain, pending = 0, ids = {}, waiters = {}, seen = {},
-		tlsa = {}, failures = {}, insecure = {}, targets = {}, names = { domain },
-	}, facts_mt);
-	f.waiters[1] = function ()
-		if not f.cancelled and not f.timed_out and #f.failures == 0 then
-			memo_put("facts " .. domain, f, f.min_ttl);
-		end
-	end;
-	f:start("srv", function (answer) f:on_srv(false, answer); end, domain, false);
-	f:start("srv", function (answer) f:on_srv(true, answer); end, domain, true);
-	if f.pending == 0 then f:finish(); end
-	return f;
-end
-
--- facts of the one target an outgoing connection went to (set by our resolver)
-local function target_facts(info)
-	local f = setmetatable({
-		domain = info.domain, pending = 0, ids = {}, waiters = {}, seen = {},
-		tlsa = {}, failures = {}, insecure = {}, targets = { info.target },
-		names = { info.domain, info.target }, done = true, target = info,
-	}, facts_mt);
-	if not info.srv_secure then
-		f.insecure[#f.insecure + 1] = "SRV of " .. info.domain;
-	elseif info.addr_insecure then
-		f.insecure[#f.insecure + 1] = "address records of " .. info.target;
-	elseif info.tlsa then
-		local t = info.tlsa;
-		local owner = ("_%d._tcp.%s"):format(info.port, info.target);
-		f.tlsa[1] = { port = info.port, target = info.target, status = t.status, why = t.why, records = t.records or {}, owner = owner };
-		if t.status == "bogus" or t.status == "indeterminate" then
-			f:fail("TLSA " .. owner, t.status, t.why);
-		elseif t.status == "insecure" then
-			f.insecure[#f.insecure + 1] = "TLSA " .. owner;
-		end
-	end
-	return f;
-end
-
--- wait_for - block the session's runner until facts are done, bounded by wait_limit.
-local function wait_for(session, facts)
-	if facts.done then return true; end
-	if not async.ready() then return false; end
-	local wait, done = async.waiter(1, true);
-	local woken = false;
-	local function wake()
-		if woken then return; end
-		woken = true;
-		done();
-	end
-	facts.waiters[#facts.waiters + 1] = wake;
-	local t = module:add_timer(wait_limit, function ()
-		if not facts.done then
-			facts.timed_out = true;
-			facts:cancel();
-		end
-		wake();
-	end);
-	session.log("debug", "DANE check waiting for DNS of %s", facts.domain);
-	wait();
-	t:stop();
-	return facts.done;
-end
-
----------------------------------------------------------------------------
--- Verdicts
----------------------------------------------------------------------------
-local function secure_records(facts)
-	local records = {};
-	for _, t in ipairs(facts.tlsa) do
-		if t.status == "secure" then
-			for _, rr in ipairs(t.records) do records[#records + 1] = rr; end
-		end
-	end
-	return records;
-end
-
-local function failure_verdict(facts)
-	local f = facts.failures[1];
-	local class = f.status == "bogus" and "bogus" or "lookup error";
-	local detail = ("%s %s%s"):format(f.what, f.status, f.why and (" (" .. f.why .. ")") or "");
-	if #facts.failures > 1 then detail = detail .. (" and %d more"):format(#facts.failures - 1); end
-	return { class = class, refuse = true, detail = detail,
-		text = ("DANE TLSA lookup for %s failed: %s"):format(facts.domain, detail) };
-end
-
-local function failed_targets(facts)
-	local parts = {};
-	for _, f in ipairs(facts.failures) do parts[#parts + 1] = f.what .. " " .. f.status; end
-	return table.concat(parts, ", ");
-end
-
-local function peer_chain(session)
-	local sock = session.conn and session.conn.socket and session.conn:socket();
-	if not (sock and sock.getpeerchain) then return nil; end
-	local chain = sock:getpeerchain();
-	if type(chain) ~= "table" or #chain == 0 then return nil; end
-	return chain;
-end
-
--- record_kinds - "3 0 1, 2 1 1": the distinct usage/selector/matching types of records.
-local function record_kinds(records)
-	local kinds, seen = {}, {};
-	for _, rec in ipairs(records) do
-		local k = ("%d %d %d"):format(rec.usage, rec.selector, rec.mtype);
-		if not seen[k] then seen[k] = true; kinds[#kinds + 1] = k; end
-	end
-	table.sort(kinds);
-	return table.concat(kinds, ", ");
-end
-
--- judge - facts (+ the session's TLS state and chain) to a verdict.
-local function judge(session, facts)
-	if facts.timed_out or facts.cancelled then
-		-- unanswered (or abandoned, e.g. module unload) lookups are never "no DANE"
-		return { class = "lookup error", refuse = true, detail = ("no DNS answer within %gs"):format(wait_limit),
-			text = ("DANE TLSA lookup for %s failed: timeout"):format(facts.domain) };
-	end
-	local records = secure_records(facts);
-	if not session.secure then
-		if #records > 0 then
-			return { class = "no TLS", refuse = true, tls = true,
-				detail = ("%d secure TLSA records published, stream not encrypted"):format(#records),
-				text = "Encryption is required: DANE TLSA records are published for " .. facts.domain };
-		elseif #facts.failures > 0 then
-			return failure_verdict(facts);
-		end
-	elseif #records > 0 then
-		local chain = peer_chain(session);
-		if not chain then
-			return { class = "mismatch", refuse = true, detail = "no certificate presented",
-				text = "No certificate presented, but DANE TLSA records are published for " .. facts.domain };
-		end
-		-- pcall: a raising verifier must end in a refusal, never in a stuck runner
-		local pok, ok, reason, info = pcall(verifier.verify, verifier, {
-			records = records, chain = chain, names = facts.names, uses = uses,
-			role = session.direction == "outgoing" and "server" or "client",
-		});
-		if not pok then ok, reason = nil, ok; end
-		if ok then
-			local detail = ("%s record %s at depth %d"):format(reason.usage_name or xdane.usage_name(reason.usage),
-				tostring(reason.record or reason.text), reason.depth or 0);
-			if #facts.failures > 0 then detail = detail .. "; ignored failing " .. failed_targets(facts); end
-			return { class = "matched", matched = true, detail = detail, record = tostring(reason.record), usage = reason.usage_name };
-		elseif ok == false and reason == "no usable records" then
-			if #facts.failures > 0 then return failure_verdict(facts); end
-			return { class = "no usable records", tls = true,
-				detail = ("%d TLSA records, none usable with dane_uses %s; TLS stays mandatory"):format(#records, uses_text) };
-		elseif ok == false then
-			-- Name the kinds published (F14d: "only 3 0 1 published", not "no TLSA"),
-			-- and the verifier's reason when it is more than "no match".
-			local why = reason ~= "no match" and (info and info.text or reason) or nil;
-			return { class = "mismatch", refuse = true,
-				detail = ("certificate does not match any of %d usable TLSA records (published: %s)%s"):format(
-					info and info.usable or #records, record_kinds(records), why and ("; " .. tostring(why)) or ""),
-				text = "Your server's certificate does not match any DANE TLSA records" };
-		else
-			return { class = "lookup error", refuse = true, detail = "verifier error: " .. tostring(reason),
-				text = "DANE verification failed (internal error)" };
-		end
-	end
-	if #facts.failures > 0 then return failure_verdict(facts); end
-	if #facts.insecure > 0 then
-		return { class = "insecure", detail = "DANE not applicable: " .. table.concat(facts.insecure, ", ") .. " insecure" };
-	end
-	return { class = "no TLSA", detail = "DANE not applicable: no TLSA records (secure denial)" };
-end
-
-local function peer_of(session)
-	if session.direction == "outgoing" then return session.to_host; end
-	return session.from_host;
-end
-
-local function report(session, domain, v)
-	local line = "DANE %s %s: %s: %s";
-	local level = v.refuse and "warn" or "info";
-	(session.log or log)(level, line, session.direction or "?", domain or "?", v.class, v.detail or "");
-	counters.checks = counters.checks + 1;
-	if v.refuse then counters.refused = counters.refused + 1;
-	elseif v.matched then counters.matched = counters.matched + 1;
-	else counters.not_applicable = counters.not_applicable + 1; end
-end
-
-local function refuse(session, v)
-	if is_dead(session) then return; end
-	local condition = v.class == "no TLS" and "policy-violation" or "not-authorized";
-	session:close({ condition = condition, text = v.text or v.detail }, nil, v.text or v.detail);
-end
+local verdicts = verdicts_file.new({
+	xdane = xdane; verifier = verifier; uses = uses; uses_text = uses_text;
+	wait_limit = wait_limit; counters = counters; log = log; is_dead = is_dead;
+});
+local judge, report, refuse = verdicts.judge, verdicts.report, verdicts.refuse;
 
 -- facts_for - the DNS facts for domain on this session, waiting if needed.
 -- Returns facts (done), or nil when the session died while waiting.
@@ -653,220 +360,17 @@ module:hook("s2s-destroyed", function (event)
 end);
 
 ---------------------------------------------------------------------------
--- Outgoing: a service resolver that knows DANE. It resolves SRV with DNSSEC
--- status through xdane, skips targets whose TLSA lookup is bogus or failed
--- (RFC 7673 s3.3), and gives every target its own `extra` carrying `dane`
--- (domain, target, port, TLSA answer), so the certificate check knows exactly
--- which target the connection went to.
+-- Outgoing: the DANE service resolver (s2s_auth_dane_resolver.lua), put in
+-- mod_s2s's path by s2sout-pre-connect or a wrapped service.new.
 ---------------------------------------------------------------------------
-local dane_resolver_mt = { __index = {} };
-local dane_resolver = dane_resolver_mt.__index;
-
-local function new_dane_resolver(hostname, service, conn_type, extra)
-	return setmetatable({
-		hostname = idna_to_ascii(hostname);
-		domain = hostname;
-		service = service;
-		direct = service == "xmpps-server";
-		conn_type = conn_type or "tcp";
-		extra = extra;
-		queue = {};
-	}, dane_resolver_mt);
-end
-
-function dane_resolver:next(cb)
-	if self.queue[1] then
-		cb(unpack(table.remove(self.queue, 1), 1, 4));
-		return;
-	end
-	if self.targets then
-		local target = table.remove(self.targets, 1);
-		if not target then
-			cb(nil);
-			return;
-		end
-		return self:resolve_target(target, cb);
-	end
-	if self.aborted then cb(nil); return; end
-	if not self.hostname then
-		self.last_error = "hostname failed IDNA";
-		cb(nil);
-		return;
-	end
-	local label = "_" .. self.service .. "._tcp." .. self.hostname;
-	if self.direct then
-		-- mod_s2s asks for _xmpps-server first and _xmpp-server only after it: warm the
-		-- resolver's cache for the second now (identical lookups are coalesced)
-		resolver:srv(self.hostname, false, function () end);
-	end
-	local srv_key = "srv " .. (self.direct and "s " or "") .. self.hostname;
-	local function on_answer(answer)
-		local status = answer.status;
-		self.targets = {};
-		if status == "bogus" or status == "indeterminate" then
-			-- RFC 7673 s3.1: no fallback to the domain's own address records
-			local msg = ("SRV lookup %s %s%s"):format(label, status, answer.why and (" (" .. answer.why .. ")") or "");
-			self.last_error = "DANE: " .. msg;
-			log("warn", "DANE outgoing %s: %s: %s", self.domain, status == "bogus" and "bogus" or "lookup error", msg);
-			self.aborted = true;
-		else
-			local secure = status == "secure";
-			local records = answer.records or {};
-			if #records == 0 then
-				if not self.direct and self.extra and self.extra.default_port ~= false then
-					self.targets[1] = { target = self.hostname, port = self.extra and self.extra.default_port or 5269, srv_secure = secure };
-				else
-					self.last_error = "zero SRV records found";
-				end
-			elseif #records == 1 and strip_dot(records[1].target) == "." then
-				self.last_error = "service explicitly unavailable";
-			else
-				for _, rr in ipairs(records) do
-					self.targets[#self.targets + 1] = { target = strip_dot(rr.target), port = rr.port, srv_secure = secure };
-				end
-			end
-		end
-		self:next(cb);
-	end
-	local known = memo_get(srv_key);
-	if known then
-		counters.memo_hits = counters.memo_hits + 1;
-		return on_answer(known);
-	end
-	local id, err = resolver:srv(self.hostname, self.direct, function (answer)
-		if answer.status == "secure" or answer.status == "insecure" then memo_put(srv_key, answer, answer.ttl); end
-		on_answer(answer);
-	end);
-	if not id then
-		self.last_error = "DANE: SRV lookup failed: " .. tostring(err);
-		self.targets = {};
-		self:next(cb);
-	end
-end
-
--- resolve_target - TLSA (behind a secure SRV) and A/AAAA of one target, in parallel.
-function dane_resolver:resolve_target(t, cb)
-	local info = { domain = self.domain, target = t.target, port = t.port, direct = self.direct, srv_secure = t.srv_secure };
-	local target_key = ("target %s %d %s"):format(t.target, t.port, tostring(t.srv_secure));
-	local known = memo_get(target_key);
-	if known then
-		-- a failure-free earlier resolution of this target (TLSA and addresses)
-		counters.memo_hits = counters.memo_hits + 1;
-		info.tlsa, info.addr_insecure = known.tlsa, known.addr_insecure;
-		local extra = setmetatable({ dane = info }, { __index = self.extra });
-		for _, a in ipairs(known.addrs) do
-			self.queue[#self.queue + 1] = { a[1], a[2], t.port, extra };
-		end
-		return self:next(cb);
-	end
-	local addrs, addr_secure, addr_bogus = {}, true, nil;
-	local tlsa_ttl;
-	local pending = 1;
-	local finished = false;
-	local function ready()
-		pending = pending - 1;
-		if finished then return; end
-		local tlsa = info.tlsa;
-		if tlsa and (tlsa.status == "bogus" or tlsa.status == "indeterminate") then
-			-- RFC 7673 s3.3: do not connect to this target, try the next one (at once:
-			-- its address lookups may hang as long as the TLSA one did)
-			finished = true;
-			local msg = ("TLSA lookup _%d._tcp.%s %s%s"):format(t.port, t.target, tlsa.status, tlsa.why and (" (" .. tlsa.why .. ")") or "");
-			self.last_error = "DANE: " .. msg;
-			log("warn", "DANE outgoing %s: %s: target %s:%d skipped, %s", self.domain, tlsa.status == "bogus" and "bogus" or "lookup error", t.target, t.port, msg);
-			return self:next(cb);
-		end
-		if pending > 0 then return; end
-		finished = true;
-		if addr_bogus then
-			self.last_error = "DANE: address lookup for " .. t.target .. " bogus";
-			log("warn", "DANE outgoing %s: bogus: target %s skipped, address records bogus", self.domain, t.target);
-			return self:next(cb);
-		end
-		info.addr_insecure = not addr_secure;
-		if #addrs > 0 then
-			-- address TTLs are not visible here: keep the memo short
-			memo_put(target_key, { tlsa = info.tlsa, addrs = addrs, addr_insecure = info.addr_insecure },
-				math.min(tlsa_ttl or 30, 30));
-		end
-		local extra = setmetatable({ dane = info }, { __index = self.extra });
-		for _, a in ipairs(addrs) do
-			self.queue[#self.queue + 1] = { a[1], a[2], t.port, extra };
-		end
-		if #addrs == 0 and not self.last_error then self.last_error = "no address records for " .. t.target; end
-		return self:next(cb);
-	end
-	local function lookup_addr(qtype, family, field)
-		pending = pending + 1;
-		adns.resolver():lookup(function (answer, err)
-			if answer then
-				if #answer > 0 and not answer.secure then addr_secure = false; end
-				if answer.bogus then addr_bogus = true; end
-				for _, rr in ipairs(answer) do addrs[#addrs + 1] = { self.conn_type .. family, rr[field] }; end
-			elseif err then
-				self.last_error = tostring(err);
-			end
-			ready();
-		end, t.target, qtype, "IN");
-	end
-	if not t.srv_secure then
-		-- insecure SRV: the target name is not authenticated, no TLSA lookup (RFC 7673 s3.1)
-		info.tlsa = nil;
-	else
-		pending = pending + 1;
-		local id, err = resolver:tlsa(t.port, t.target, function (answer)
-			info.tlsa = { status = answer.status, why = answer.why, records = answer.records or {} };
-			tlsa_ttl = tonumber(answer.ttl) or 0;
-			ready();
-		end);
-		if not id then
-			info.tlsa = { status = "indeterminate", why = tostring(err), records = {} };
-			pending = pending - 1;
-		end
-	end
-	if not self.extra or self.extra.use_ipv4 ~= false then lookup_addr("A", "4", "a"); end
-	if not self.extra or self.extra.use_ipv6 ~= false then lookup_addr("AAAA", "6", "aaaa"); end
-	ready();
-end
-
-
-local resolvers_service = require "net.resolvers.service";
-local resolvers_chain = require "net.resolvers.chain";
--- kept on the shared table, so a module instance that was never unloaded cannot
--- make a reloaded one wrap its wrapper
-local original_service_new = rawget(resolvers_service, "dane_original_new") or resolvers_service.new;
-
-local pre_connect_handler;
-if has_pre_connect then
-	-- 0.12.4+ and 13: replace the resolver mod_s2s built for this session.
-	local function on_pre_connect(event)
-		local session = event.session;
-		local to_host = session.to_host;
-		if not to_host or is_ip(to_host) then return; end
-		local base = { default_port = 5269;
-			use_ipv4 = module:get_option_boolean("use_ipv4", true);
-			use_ipv6 = module:get_option_boolean("use_ipv6", true) };
-		local xmpp = new_dane_resolver(to_host, "xmpp-server", "tcp", setmetatable({}, { __index = base }));
-		if session.ssl_ctx then
-			local xmpps_extra = setmetatable({ default_port = false; servername = to_host; sslctx = session.ssl_ctx }, { __index = base });
-			event.resolver = resolvers_chain.new({ new_dane_resolver(to_host, "xmpps-server", "tcp", xmpps_extra), xmpp });
-		else
-			event.resolver = xmpp;
-		end
-	end
-	-- fired on the host's bus (module:context(from_host)), hooked in add_host below
-	pre_connect_handler = on_pre_connect;
-else
-	-- 0.12.0-0.12.3 fire no s2sout-pre-connect; mod_s2s calls service.new() through
-	-- the shared module table at connect time, so wrap it while we are loaded.
-	resolvers_service.dane_original_new = original_service_new;
-	resolvers_service.new = function (hostname, service, conn_type, extra)
-		if (service == "xmpp-server" or service == "xmpps-server") and type(hostname) == "string" and not is_ip(hostname) then
-			return new_dane_resolver(hostname, service, conn_type, extra);
-		end
-		return original_service_new(hostname, service, conn_type, extra);
-	end;
-end
+local outgoing = resolver_file.new({
+	resolver = resolver; memo = memo; counters = counters; log = log; adns = adns;
+	idna_to_ascii = idna_to_ascii; strip_dot = strip_dot; is_ip = is_ip;
+	has_pre_connect = has_pre_connect;
+	get_option_boolean = function (name, default) return module:get_option_boolean(name, default); end;
+	resolvers_service = resolvers_service; resolvers_chain = resolvers_chain;
+});
+local new_dane_resolver, pre_connect_handler = outgoing.new_dane_resolver, outgoing.pre_connect_handler;
 
 function module.add_host(host_module)
 	host_module:hook("s2s-stream-features", function (event)
@@ -880,81 +384,19 @@ function module.add_host(host_module)
 end
 
 ---------------------------------------------------------------------------
--- Admin shell: dane:show([domain]) and dane:stats()
+-- Admin shell: dane:show([domain]) and dane:stats() (s2s_auth_dane_shell.lua)
 ---------------------------------------------------------------------------
-local shell_env = module:shared("/*/admin_shell/env");
-
-local function session_rows(filter)
-	local rows = {};
-	for session, st in pairs(states) do
-		if not is_dead(session) then
-			local remote = peer_of(session);
-			if not filter or remote == filter or session.from_host == filter or session.to_host == filter then
-				local v = st.last;
-				local pending = false;
-				for _, f in pairs(st.facts) do if not f.done then pending = true; end end
-				rows[#rows + 1] = {
-					id = session.id or "?", dir = session.direction or "?",
-					from = session.from_host or "?", to = session.to_host or "?",
-					type = session.type or "?", secure = session.secure and "tls" or "plain",
-					state = pending and "pending" or (v and v.class or "not checked"),
-					detail = v and v.detail or "",
-				};
-			end
-		end
-	end
-	table.sort(rows, function (a, b) return a.id < b.id; end);
-	return rows;
-end
-
-shell_env.dane = {
-	show = function (self, domain)
-		local print = self.session.print;
-		local rows = session_rows(domain);
-		for _, r in ipairs(rows) do
-			print(("%s %-8s %s -> %s [%s, %s] DANE %s: %s"):format(r.id, r.dir, r.from, r.to, r.type, r.secure, r.state, r.detail));
-		end
-		return true, ("%d s2s sessions with DANE state shown"):format(#rows);
-	end;
-	stats = function (self)
-		local print = self.session.print;
-		local s = resolver:stats();
-		local keys = {};
-		for k in pairs(s) do keys[#keys + 1] = k; end
-		table.sort(keys);
-		for _, k in ipairs(keys) do print(("resolver.%s = %s"):format(k, tostring(s[k]))); end
-		for _, k in ipairs({ "checks", "matched", "refused", "not_applicable", "cancelled", "memo_hits" }) do
-			print(("checks.%s = %d"):format(k, counters[k]));
-		end
-		local live = 0;
-		for _ in pairs(states) do live = live + 1; end
-		print(("sessions.tracked = %d"):format(live));
-		return true, "DANE statistics";
-	end;
-};
-
--- The old community module's command, added to mod_admin_shell's s2s section
--- whichever of the two modules loads first.
-local function show_dane(self, domain) return shell_env.dane.show(self, domain); end
-local function add_show_dane()
-	if type(shell_env.s2s) == "table" and shell_env.s2s.show_dane == nil then
-		shell_env.s2s.show_dane = show_dane;
-	end
-end
-add_show_dane();
+local shell = shell_file.new({
+	shell_env = module:shared("/*/admin_shell/env"); states = states; counters = counters;
+	resolver = resolver; is_dead = is_dead;
+});
 module:hook("module-loaded", function (event)
-	if event.module == "admin_shell" then add_show_dane(); end
+	if event.module == "admin_shell" then shell.add_show_dane(); end
 end);
 
 function module.unload()
-	if type(shell_env.s2s) == "table" and shell_env.s2s.show_dane == show_dane then
-		shell_env.s2s.show_dane = nil;
-	end
-	if not has_pre_connect then
-		resolvers_service.new = original_service_new;
-		resolvers_service.dane_original_new = nil;
-	end
-	shell_env.dane = nil;
+	shell.unload();
+	outgoing.restore();
 	-- parked checks resume with "lookup error", never with "no DANE"
 	for _, st in pairs(states) do
 		for _, f in pairs(st.facts) do
