@@ -4,16 +4,7 @@
 #   phase 1: every lab domain, both directions at once (A = a.example, B = the rest)
 #   phase 2: dane_uses without DANE-TA on A (config reload + module reload, no restart)
 # Outcomes are asserted from delivery and from A's and B's debug logs.
-set -u
-. "$(dirname "$0")/../lib.sh"
-. tests/lab/env.sh
-. tests/e2e/lib.sh
-. tests/e2e/assert.sh
-trap '[ -n "${E2E_DIR:-}" ] && e2e_down' EXIT
-
-if [ ! -f "$XDANE_ROOT/$XDANE_BUILD/5.4/xdane.so" ]; then
-	echo "not ok 1 - $XDANE_BUILD/5.4/xdane.so missing (make lua-all)"; exit 1
-fi
+. "$(dirname "$0")/../e2e/suite.sh"
 E2E_DIR=$(mktemp -d "${TMPDIR:-/tmp}/xdane-e2e-fed.XXXXXX")
 export E2E_DIR
 echo "# servers in $E2E_DIR"

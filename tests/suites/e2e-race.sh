@@ -5,16 +5,7 @@
 # `openssl s_client -starttls xmpp-server` with slow.example's key (TLS done at once,
 # the lab holds every slow.example answer back XDANE_DNS_DELAY_MS), and plain TCP
 # streams that name slow.example and hang up while its lookups are in flight.
-set -u
-. "$(dirname "$0")/../lib.sh"
-. tests/lab/env.sh
-. tests/e2e/lib.sh
-. tests/e2e/assert.sh
-trap '[ -n "${E2E_DIR:-}" ] && e2e_down' EXIT
-
-if [ ! -f "$XDANE_ROOT/$XDANE_BUILD/5.4/xdane.so" ]; then
-	echo "not ok 1 - $XDANE_BUILD/5.4/xdane.so missing (make lua-all)"; exit 1
-fi
+. "$(dirname "$0")/../e2e/suite.sh"
 e2e_lab_has slow.example || { echo "not ok 1 - the lab has no slow.example zone"; exit 1; }
 E2E_DIR=$(mktemp -d "${TMPDIR:-/tmp}/xdane-e2e-race.XXXXXX")
 export E2E_DIR
