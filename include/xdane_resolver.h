@@ -105,6 +105,8 @@ typedef struct xdane_resolver_stats {
 	size_t cache_entries;
 	size_t keys_cached;          /* validated DNSKEY sets in use as trust anchors */
 	uint64_t key_cache_retries;  /* failed answers retried from the configured anchor only */
+	uint64_t offline_secure;     /* answers validated offline against a cached zone's keys */
+	uint64_t offline_retries;    /* offline answers not provably secure, asked again the full way */
 } xdane_resolver_stats;
 void xdane_resolver_get_stats(const xdane_resolver *r, xdane_resolver_stats *st);
 

@@ -57,10 +57,13 @@ struct query {
 	int qtype, state;
 	int starting;           /* inside getdns_general: the callback only records */
 	int retried;            /* already retried without cached keys */
+	int offline;            /* asked without getdns validation: validated against fast_zone's keys */
+	int full;               /* the offline way failed: ask with getdns' own validation */
 	int cancelling;         /* being cancelled by us: ignore the CANCEL callback */
 	struct xdane_ans *early; /* answer delivered during getdns_general */
 	getdns_transaction_t tid;
 	char qname[256];
+	char fast_zone[256];    /* the signer zone whose cached keys validate an offline answer */
 	struct lookup *waiters;
 	struct query *prev, *next; /* r->queries (queued and in flight) */
 	struct query *pnext;       /* pending FIFO */
@@ -69,12 +72,14 @@ struct query {
 struct xdane_resolver {
 	getdns_context *ctx;
 	getdns_dict *ext, *ext_chain; /* extensions; ext_chain adds the validation chain (key cache) */
+	getdns_dict *ext_offline;     /* DO + CD, no getdns validation: the offline path */
 	xdane_bridge *bridge;
 	xdane_host_ops ops;
 	xdane_dnscache *cache;
 	xdane_keycache *keys;    /* validated DNSKEY sets reused as anchors; NULL if disabled */
 	unsigned started;        /* queries started since the last host callback (stall bound) */
 	struct query *queries, *pend_head, *pend_tail;
+	struct query *pend_fast_tail; /* last offline-path query at the head of the FIFO, or NULL */
 	struct lookup *lookups, *done_head, *done_tail;
 	unsigned inflight, queued, max_inflight;
 	int64_t next_id;
@@ -184,13 +189,91 @@ static void requeue_front(struct xdane_resolver *r, struct query *q)
 {
 	r->inflight--;
 	r->queued++;
-	r->st.key_cache_retries++;
 	q->state = Q_QUEUED;
-	q->retried = 1;
 	q->pnext = r->pend_head;
 	r->pend_head = q;
 	if (!r->pend_tail)
 		r->pend_tail = q;
+}
+
+/* requeue_retry - again from the configured anchors only (a cached key may be stale). */
+static void requeue_retry(struct xdane_resolver *r, struct query *q)
+{
+	r->st.key_cache_retries++;
+	q->retried = 1;
+	requeue_front(r, q);
+}
+
+/* requeue_full - an offline answer was not provably secure: again with getdns' own validation. */
+static void requeue_full(struct xdane_resolver *r, struct query *q)
+{
+	r->st.offline_retries++;
+	q->offline = 0;
+	q->full = 1;
+	requeue_front(r, q);
+}
+
+/* has_alias - the reply has a CNAME or DNAME in its answer (the offline path leaves those to getdns). */
+static int has_alias(const getdns_dict *reply)
+{
+	getdns_list *answer;
+	size_t j, m;
+
+	if (getdns_dict_get_list(reply, "answer", &answer) || getdns_list_get_length(answer, &m))
+		return 1;
+	for (j = 0; j < m; j++) {
+		uint32_t type;
+		getdns_dict *rr;
+		if (getdns_list_get_dict(answer, j, &rr) || getdns_dict_get_int(rr, "type", &type) ||
+		    type == GETDNS_RRTYPE_CNAME || type == GETDNS_RRTYPE_DNAME)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * offline_validate - an answer asked the offline way. Returns 1 if it is
+ * final as it is: no reply, a timeout, or an rcode that is indeterminate
+ * anyway (the full way would ask the same upstream), or every reply SECURE
+ * under the cached keys of q->fast_zone alone, which then marks the replies
+ * secure for xdane_classify. Returns 0 when it must be asked again the full
+ * way; a failed validation also drops that zone's keys (stale after a
+ * rollover, or the name is in a child zone): the full way learns again.
+ */
+static int offline_validate(struct query *q, getdns_callback_type_t type, getdns_dict *resp)
+{
+	struct xdane_resolver *r = q->r;
+	getdns_list *replies;
+	const getdns_list *keys;
+	size_t i, n = 0;
+
+	if (type != GETDNS_CALLBACK_COMPLETE || !resp || getdns_dict_get_list(resp, "replies_tree", &replies) ||
+	    getdns_list_get_length(replies, &n) || n == 0)
+		return 1;
+	for (i = 0; i < n; i++) {
+		getdns_dict *reply;
+		uint32_t rcode;
+		if (getdns_list_get_dict(replies, i, &reply) || getdns_dict_get_int(reply, "/header/rcode", &rcode))
+			return 1; /* malformed: xdane_classify says indeterminate */
+		if (rcode != GETDNS_RCODE_NOERROR && rcode != GETDNS_RCODE_NXDOMAIN)
+			return 1;
+		if (has_alias(reply))
+			return 0;
+	}
+	keys = xdane_keycache_zone_keys(r->keys, q->fast_zone, now_ms());
+	if (!keys || getdns_validate_dnssec2(replies, NULL, keys, time(NULL), 0) != GETDNS_DNSSEC_SECURE) {
+		if (keys)
+			xdane_keycache_forget_zone(r->keys, q->fast_zone);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		getdns_dict *reply;
+		if (getdns_list_get_dict(replies, i, &reply) ||
+		    getdns_dict_set_int(reply, "dnssec_status", GETDNS_DNSSEC_SECURE))
+			return 0;
+	}
+	r->st.offline_secure++;
+	return 1;
 }
 
 /* on_getdns - getdns callback: classify and record, nothing else (we are inside getdns). */
@@ -206,8 +289,15 @@ static void on_getdns(getdns_context *ctx, getdns_callback_type_t type, getdns_d
 		getdns_dict_destroy(resp);
 		return;
 	}
+	if (q->offline && !offline_validate(q, type, resp)) {
+		/* not provably secure from the cached zone keys alone (stale key,
+		 * child zone, CNAME, forged data): ask again the full way */
+		getdns_dict_destroy(resp);
+		requeue_full(q->r, q);
+		return;
+	}
 	a = ans_or_oom(xdane_classify((int)type, resp, q->qtype, q->qname));
-	if (q->r->keys && a->pub.status == XDANE_DNS_SECURE && a->pub.count > 0)
+	if (q->r->keys && !q->offline && a->pub.status == XDANE_DNS_SECURE && a->pub.count > 0)
 		xdane_keycache_learn(q->r->keys, resp, q->qtype, q->qname, now_ms());
 	getdns_dict_destroy(resp);
 	if (!q->starting && !q->retried && q->r->keys &&
@@ -215,7 +305,7 @@ static void on_getdns(getdns_context *ctx, getdns_callback_type_t type, getdns_d
 	     (a->pub.status == XDANE_DNS_INDETERMINATE && a->pub.why && !strcmp(a->pub.why, "validation indeterminate"))) &&
 	    xdane_keycache_drop(q->r->keys, q->qname) > 0) {
 		/* a cached key may be stale (rollover): ask again from the configured anchors only */
-		requeue_front(q->r, q);
+		requeue_retry(q->r, q);
 		xdane_answer_unref(&a->pub);
 		return;
 	}
@@ -237,6 +327,7 @@ static void start_query(struct xdane_resolver *r, struct query *q)
 {
 	char fqdn[258];
 	getdns_return_t rc;
+	getdns_dict *ext;
 
 	snprintf(fqdn, sizeof fqdn, "%s.", q->qname); /* absolute: no search list */
 	q->state = Q_INFLIGHT;
@@ -246,8 +337,15 @@ static void start_query(struct xdane_resolver *r, struct query *q)
 	r->busy++;
 	/* the validation chain (key cache food) only where its zone keys get reused: SRV answers
 	 * (the TLSA at the target usually follows in the same zone); TLSA lookups end a sequence */
-	rc = getdns_general(r->ctx, fqdn, (uint16_t)q->qtype, q->qtype == GETDNS_RRTYPE_SRV && r->ext_chain ? r->ext_chain : r->ext,
-	                    q, &q->tid, on_getdns);
+	q->offline = r->keys && !q->full && !q->retried &&
+	             xdane_keycache_signer_zone(r->keys, q->qname, now_ms(), q->fast_zone);
+	if (q->offline)
+		ext = r->ext_offline;
+	else if (q->qtype == GETDNS_RRTYPE_SRV && r->ext_chain)
+		ext = r->ext_chain;
+	else
+		ext = r->ext;
+	rc = getdns_general(r->ctx, fqdn, (uint16_t)q->qtype, ext, q, &q->tid, on_getdns);
 	r->busy--;
 	q->starting = 0;
 	if (q->early)
@@ -288,6 +386,8 @@ static void pump(struct xdane_resolver *r)
 		r->pend_head = q->pnext;
 		if (!r->pend_head)
 			r->pend_tail = NULL;
+		if (r->pend_fast_tail == q)
+			r->pend_fast_tail = NULL;
 		q->pnext = NULL;
 		r->queued--;
 		if (!q->waiters) { /* every lookup on it was cancelled */
@@ -586,6 +686,21 @@ static int set_anchors(getdns_context *ctx, const char *file, getdns_list **keep
 	return 1;
 }
 
+/* offline_extensions - DO and CD set, no getdns validation: we validate the reply ourselves. NULL on OOM. */
+static getdns_dict *offline_extensions(void)
+{
+	getdns_dict *ext = getdns_dict_create(), *opt = getdns_dict_create(), *hdr = getdns_dict_create();
+	int ok = ext && opt && hdr && !getdns_dict_set_int(opt, "do_bit", 1) && !getdns_dict_set_int(hdr, "cd", 1) &&
+	         !getdns_dict_set_dict(ext, "add_opt_parameters", opt) && !getdns_dict_set_dict(ext, "header", hdr);
+	getdns_dict_destroy(opt);
+	getdns_dict_destroy(hdr);
+	if (!ok) {
+		getdns_dict_destroy(ext);
+		return NULL;
+	}
+	return ext;
+}
+
 /* make_context - getdns context in stub mode with our loop, upstreams, anchors and timeout. */
 static int make_context(struct xdane_resolver *r, const xdane_resolver_config *cfg, char *err, size_t errlen)
 {
@@ -627,7 +742,9 @@ static int make_context(struct xdane_resolver *r, const xdane_resolver_config *c
 	r->ext = getdns_dict_create();
 	/* both: dnssec_return_status alone hides bogus answers as "no name" */
 	r->ext_chain = r->keys ? getdns_dict_create() : NULL;
-	if (!r->ext || getdns_dict_set_int(r->ext, "dnssec_return_status", GETDNS_EXTENSION_TRUE) ||
+	r->ext_offline = r->keys ? offline_extensions() : NULL;
+	if (!r->ext || (r->keys && !r->ext_offline) ||
+	    getdns_dict_set_int(r->ext, "dnssec_return_status", GETDNS_EXTENSION_TRUE) ||
 	    getdns_dict_set_int(r->ext, "dnssec_return_all_statuses", GETDNS_EXTENSION_TRUE) ||
 	    (r->keys && (!r->ext_chain || getdns_dict_set_int(r->ext_chain, "dnssec_return_status", GETDNS_EXTENSION_TRUE) ||
 	                 getdns_dict_set_int(r->ext_chain, "dnssec_return_all_statuses", GETDNS_EXTENSION_TRUE) ||
@@ -701,6 +818,7 @@ static void really_free(struct xdane_resolver *r)
 		getdns_context_destroy(r->ctx); /* fires CANCEL callbacks (ignored) and clears events */
 	getdns_dict_destroy(r->ext);
 	getdns_dict_destroy(r->ext_chain);
+	getdns_dict_destroy(r->ext_offline);
 	xdane_bridge_free(r->bridge);
 	while ((q = r->queries) != NULL) {
 		r->queries = q->next;
@@ -741,6 +859,37 @@ static struct query *find_query(struct xdane_resolver *r, int qtype, const char 
 }
 
 /* start_lookup - cache, coalesce or queue; the answer always comes from a later host callback. */
+/*
+ * enqueue - a new query joins the pending FIFO. One that can take the
+ * offline path (its zone's keys are cached: usually the TLSA lookup that
+ * follows an SRV answer) goes ahead of the others: it is one cheap query,
+ * it finishes a connection's lookups, and its keys are still cached.
+ */
+static void enqueue(struct xdane_resolver *r, struct query *q)
+{
+	char zone[256];
+
+	r->queued++;
+	if (r->keys && xdane_keycache_signer_zone(r->keys, q->qname, now_ms(), zone)) {
+		struct query *after = r->pend_fast_tail;
+		q->pnext = after ? after->pnext : r->pend_head;
+		if (after)
+			after->pnext = q;
+		else
+			r->pend_head = q;
+		if (!q->pnext)
+			r->pend_tail = q;
+		r->pend_fast_tail = q;
+		return;
+	}
+	q->pnext = NULL;
+	if (r->pend_tail)
+		r->pend_tail->pnext = q;
+	else
+		r->pend_head = q;
+	r->pend_tail = q;
+}
+
 static int64_t start_lookup(struct xdane_resolver *r, int qtype, const char *qname, xdane_lookup_cb cb,
                             void *userarg, char *err, size_t errlen)
 {
@@ -796,12 +945,7 @@ static int64_t start_lookup(struct xdane_resolver *r, int qtype, const char *qna
 			if (r->queries)
 				r->queries->prev = q;
 			r->queries = q;
-			if (r->pend_tail)
-				r->pend_tail->pnext = q;
-			else
-				r->pend_head = q;
-			r->pend_tail = q;
-			r->queued++;
+			enqueue(r, q);
 		}
 		l->q = q;
 		l->wnext = q->waiters;

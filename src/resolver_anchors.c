@@ -10,13 +10,16 @@ struct zonekeys {
 	char zone[256];       /* lowercase, no trailing dot, "" = root */
 	getdns_list *keys;    /* DNSKEY RR dicts */
 	uint64_t expires_ms, stamp;
+	int signer;           /* signed a secure answer: names under it go the offline way */
 };
 
 struct xdane_keycache {
 	getdns_list *configured;
 	struct zonekeys z[XDANE_KEY_CACHE_MAX];
 	size_t n;
-	uint64_t stamp, next_expiry;
+	uint64_t stamp;
+	uint64_t applied[XDANE_KEY_ANCHORS_MAX]; /* stamps of the zones last given to getdns */
+	size_t napplied;
 	int dirty;
 };
 
@@ -164,6 +167,7 @@ static int store(xdane_keycache *kc, const char *zone, getdns_list *keys, uint32
 		}
 		i = kc->n++;
 		strcpy(kc->z[i].zone, zone);
+		kc->z[i].signer = 0;
 	} else {
 		getdns_list_destroy(kc->z[i].keys);
 	}
@@ -274,6 +278,9 @@ int xdane_keycache_learn(xdane_keycache *kc, const getdns_dict *resp, int qtype,
 		}
 		learned += store(kc, owner, keys, ttl, now_ms);
 	}
+	for (i = 0; i < kc->n; i++)
+		if (!strcmp(kc->z[i].zone, signer))
+			kc->z[i].signer = 1;
 	return learned;
 }
 
@@ -303,11 +310,79 @@ int xdane_keycache_drop(xdane_keycache *kc, const char *qname)
 	return dropped;
 }
 
+/* deepest_live - index of the deepest live cached zone covering name, or -1. */
+static long deepest_live(const xdane_keycache *kc, const char *name, uint64_t now_ms)
+{
+	size_t i;
+	long best = -1;
+	for (i = 0; kc && i < kc->n; i++)
+		if (kc->z[i].expires_ms > now_ms && xdane_zone_covers(kc->z[i].zone, name) &&
+		    (best < 0 || strlen(kc->z[i].zone) > strlen(kc->z[best].zone)))
+			best = (long)i;
+	return best;
+}
+
+/* xdane_keycache_signer_zone - see resolver_anchors.h */
+int xdane_keycache_signer_zone(const xdane_keycache *kc, const char *qname, uint64_t now_ms, char *zone)
+{
+	long i = deepest_live(kc, qname, now_ms);
+	if (i < 0 || !kc->z[i].signer)
+		return 0;
+	strcpy(zone, kc->z[i].zone);
+	return 1;
+}
+
+/* xdane_keycache_zone_keys - see resolver_anchors.h */
+const getdns_list *xdane_keycache_zone_keys(const xdane_keycache *kc, const char *zone, uint64_t now_ms)
+{
+	size_t i;
+	for (i = 0; kc && i < kc->n; i++)
+		if (!strcmp(kc->z[i].zone, zone))
+			return kc->z[i].expires_ms > now_ms ? kc->z[i].keys : NULL;
+	return NULL;
+}
+
+/* xdane_keycache_forget_zone - see resolver_anchors.h */
+int xdane_keycache_forget_zone(xdane_keycache *kc, const char *zone)
+{
+	size_t i;
+	for (i = 0; kc && i < kc->n; i++)
+		if (!strcmp(kc->z[i].zone, zone)) {
+			forget(kc, i);
+			return 1;
+		}
+	return 0;
+}
+
+/* select_anchors - indexes of the shallowest live zones (oldest first on a tie), at most XDANE_KEY_ANCHORS_MAX. */
+static size_t select_anchors(const xdane_keycache *kc, size_t *pick)
+{
+	size_t k = 0, i, j;
+	for (i = 0; i < kc->n; i++) {
+		int d = labels(kc->z[i].zone);
+		/* insertion into the sorted pick list, keeping the best XDANE_KEY_ANCHORS_MAX */
+		for (j = k; j > 0; j--) {
+			const struct zonekeys *o = &kc->z[pick[j - 1]];
+			int od = labels(o->zone);
+			if (od < d || (od == d && o->stamp < kc->z[i].stamp))
+				break;
+			if (j < XDANE_KEY_ANCHORS_MAX)
+				pick[j] = pick[j - 1];
+		}
+		if (j < XDANE_KEY_ANCHORS_MAX) {
+			pick[j] = i;
+			if (k < XDANE_KEY_ANCHORS_MAX)
+				k++;
+		}
+	}
+	return k;
+}
+
 /* xdane_keycache_apply - see resolver_anchors.h */
 int xdane_keycache_apply(xdane_keycache *kc, getdns_context *ctx, uint64_t now_ms)
 {
 	getdns_list *all;
-	size_t i, k = 0, n;
+	size_t i, k = 0, n, np, pick[XDANE_KEY_ANCHORS_MAX];
 
 	if (!kc)
 		return 0;
@@ -319,6 +394,12 @@ int xdane_keycache_apply(xdane_keycache *kc, getdns_context *ctx, uint64_t now_m
 	}
 	if (!kc->dirty)
 		return 0;
+	kc->dirty = 0;
+	np = select_anchors(kc, pick);
+	for (i = 0; i < np && i < kc->napplied && kc->z[pick[i]].stamp == kc->applied[i]; i++)
+		;
+	if (i == np && np == kc->napplied)
+		return 0; /* only zones outside the anchor set changed */
 	all = getdns_list_create();
 	if (!all)
 		return -1;
@@ -328,21 +409,25 @@ int xdane_keycache_apply(xdane_keycache *kc, getdns_context *ctx, uint64_t now_m
 		if (!getdns_list_get_dict(kc->configured, i, &d))
 			getdns_list_set_dict(all, k++, d);
 	}
-	for (i = 0; i < kc->n; i++) {
+	for (i = 0; i < np; i++) {
 		size_t j, m = 0;
-		getdns_list_get_length(kc->z[i].keys, &m);
+		const struct zonekeys *z = &kc->z[pick[i]];
+		getdns_list_get_length(z->keys, &m);
 		for (j = 0; j < m; j++) {
 			getdns_dict *d;
-			if (!getdns_list_get_dict(kc->z[i].keys, j, &d))
+			if (!getdns_list_get_dict(z->keys, j, &d))
 				getdns_list_set_dict(all, k++, d);
 		}
 	}
 	if (getdns_context_set_dnssec_trust_anchors(ctx, all) != GETDNS_RETURN_GOOD) {
 		getdns_list_destroy(all);
+		kc->dirty = 1;
 		return -1;
 	}
 	getdns_list_destroy(all);
-	kc->dirty = 0;
+	for (i = 0; i < np; i++)
+		kc->applied[i] = kc->z[pick[i]].stamp;
+	kc->napplied = np;
 	return 1;
 }
 

@@ -28,8 +28,11 @@
 #include <getdns/getdns.h>
 
 #define XDANE_KEY_TTL_MAX 3600u
-/* Every change hands the whole set to getdns (milliseconds for a hundred keys): keep it small. */
-#define XDANE_KEY_CACHE_MAX 16
+/* zones kept; signer zones are what the offline path uses */
+#define XDANE_KEY_CACHE_MAX 128
+/* Every change of the anchor set hands it whole to getdns, which also scans
+ * it for every validation: only the shallowest zones go there. */
+#define XDANE_KEY_ANCHORS_MAX 16
 
 typedef struct xdane_keycache xdane_keycache;
 
@@ -52,10 +55,24 @@ int xdane_keycache_drop(xdane_keycache *kc, const char *qname);
 
 /*
  * xdane_keycache_apply - if the anchor set changed (learned, dropped or
- * expired), give getdns the configured anchors plus the live cached keys.
+ * expired), give getdns the configured anchors plus the keys of the
+ * shallowest XDANE_KEY_ANCHORS_MAX live cached zones.
  * Call only outside getdns. Returns 1 applied, 0 nothing to do, <0 error.
  */
 int xdane_keycache_apply(xdane_keycache *kc, getdns_context *ctx, uint64_t now_ms);
+
+/*
+ * xdane_keycache_signer_zone - if the deepest live cached zone covering
+ * qname signed an earlier secure answer, copy its name to zone (256 bytes)
+ * and return 1: qname is probably in that zone (offline validation).
+ */
+int xdane_keycache_signer_zone(const xdane_keycache *kc, const char *qname, uint64_t now_ms, char *zone);
+
+/* xdane_keycache_zone_keys - the live DNSKEY set of exactly zone, or NULL (owned by the cache). */
+const getdns_list *xdane_keycache_zone_keys(const xdane_keycache *kc, const char *zone, uint64_t now_ms);
+
+/* xdane_keycache_forget_zone - drop exactly zone's keys (they failed to validate its answer); 1 if dropped. */
+int xdane_keycache_forget_zone(xdane_keycache *kc, const char *zone);
 
 /* xdane_keycache_count - zones with live cached keys. */
 size_t xdane_keycache_count(const xdane_keycache *kc);

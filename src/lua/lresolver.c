@@ -646,6 +646,8 @@ static int lr_stats(lua_State *L)
 	setint(L, "cache_entries", st.cache_entries);
 	setint(L, "keys_cached", st.keys_cached);
 	setint(L, "key_cache_retries", st.key_cache_retries);
+	setint(L, "offline_secure", st.offline_secure);
+	setint(L, "offline_retries", st.offline_retries);
 	setint(L, "secure", st.by_status[XDANE_DNS_SECURE]);
 	setint(L, "insecure", st.by_status[XDANE_DNS_INSECURE]);
 	setint(L, "bogus", st.by_status[XDANE_DNS_BOGUS]);

@@ -65,7 +65,7 @@ if side == "xdane" then
 	function tlsa(port, target, cb)
 		r:tlsa(port, target, function (a) cb(a.secure, #a.records); end);
 	end
-	function mode_log() local st = r:stats(); return ("upstream_requests=%d cache_hits=%d keys_cached=%d key_retries=%d"):format(st.upstream_queries, st.cache_hits, st.keys_cached, st.key_cache_retries); end
+	function mode_log() local st = r:stats(); return ("upstream_requests=%d cache_hits=%d keys_cached=%d key_retries=%d offline_secure=%d offline_retries=%d"):format(st.upstream_queries, st.cache_hits, st.keys_cached, st.key_cache_retries, st.offline_secure, st.offline_retries); end
 elseif side == "unbound" then
 	local lunbound = require "lunbound";
 	local dns = require "util.dns";
