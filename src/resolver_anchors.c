@@ -11,6 +11,7 @@ struct zonekeys {
 	getdns_list *keys;    /* DNSKEY RR dicts */
 	uint64_t expires_ms, stamp;
 	int signer;           /* signed a secure answer: names under it go the offline way */
+	int path;             /* above another zone's signed answer: a trust anchor for getdns */
 };
 
 struct xdane_keycache {
@@ -167,7 +168,7 @@ static int store(xdane_keycache *kc, const char *zone, getdns_list *keys, uint32
 		}
 		i = kc->n++;
 		strcpy(kc->z[i].zone, zone);
-		kc->z[i].signer = 0;
+		kc->z[i].signer = kc->z[i].path = 0;
 	} else {
 		getdns_list_destroy(kc->z[i].keys);
 	}
@@ -278,9 +279,14 @@ int xdane_keycache_learn(xdane_keycache *kc, const getdns_dict *resp, int qtype,
 		}
 		learned += store(kc, owner, keys, ttl, now_ms);
 	}
-	for (i = 0; i < kc->n; i++)
+	for (i = 0; i < kc->n; i++) {
 		if (!strcmp(kc->z[i].zone, signer))
 			kc->z[i].signer = 1;
+		else if (xdane_zone_covers(kc->z[i].zone, signer) && !kc->z[i].path) {
+			kc->z[i].path = 1;
+			kc->dirty = 1;
+		}
+	}
 	return learned;
 }
 
@@ -354,12 +360,19 @@ int xdane_keycache_forget_zone(xdane_keycache *kc, const char *zone)
 	return 0;
 }
 
-/* select_anchors - indexes of the shallowest live zones (oldest first on a tie), at most XDANE_KEY_ANCHORS_MAX. */
+/*
+ * select_anchors - indexes of the shallowest path zones (oldest first on a
+ * tie), at most XDANE_KEY_ANCHORS_MAX. Signer-only zones stay out: names
+ * under them take the offline path, and their churn would hand getdns a new
+ * anchor set for every new domain.
+ */
 static size_t select_anchors(const xdane_keycache *kc, size_t *pick)
 {
 	size_t k = 0, i, j;
 	for (i = 0; i < kc->n; i++) {
 		int d = labels(kc->z[i].zone);
+		if (!kc->z[i].path)
+			continue;
 		/* insertion into the sorted pick list, keeping the best XDANE_KEY_ANCHORS_MAX */
 		for (j = k; j > 0; j--) {
 			const struct zonekeys *o = &kc->z[pick[j - 1]];

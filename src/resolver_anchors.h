@@ -56,7 +56,7 @@ int xdane_keycache_drop(xdane_keycache *kc, const char *qname);
 /*
  * xdane_keycache_apply - if the anchor set changed (learned, dropped or
  * expired), give getdns the configured anchors plus the keys of the
- * shallowest XDANE_KEY_ANCHORS_MAX live cached zones.
+ * shallowest XDANE_KEY_ANCHORS_MAX live cached path zones.
  * Call only outside getdns. Returns 1 applied, 0 nothing to do, <0 error.
  */
 int xdane_keycache_apply(xdane_keycache *kc, getdns_context *ctx, uint64_t now_ms);

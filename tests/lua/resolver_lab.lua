@@ -104,6 +104,17 @@ do
 		and st.in_flight == 0 and st.queued == 0 and st.cache_entries >= 1, "stats count answers by status");
 end
 
+-- a.example's SRV answer taught its keys: a new question in that zone is validated offline
+do
+	local before, got = r:stats().offline_secure;
+	r:tlsa(5270, "xmpp.a.example", function (a) got = a; end);
+	loop:run(function () return got; end, 4000);
+	local after = r:stats().offline_secure;
+	tap.ok(got and got.status == "secure" and #got.records == 0 and got.rcode == 3 and after == before + 1,
+		"proven absence validated offline under a learned zone",
+		got and ("%s %s, offline_secure %d -> %d"):format(got.status, tostring(got.why), before, after));
+end
+
 -- invalid names: nil, message, "badname"
 do
 	local id, msg, code = r:srv("a..example", false, function () end);
