@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <arpa/inet.h>
 #include <getdns/getdns.h>
@@ -231,6 +232,27 @@ static int has_alias(const getdns_dict *reply)
 	return 0;
 }
 
+/* asks_ours - the reply's question is q's (getdns_validate_dnssec2 proves absence for the reply's own question). */
+static int asks_ours(const struct query *q, const getdns_dict *reply)
+{
+	getdns_bindata *wire;
+	uint32_t qtype;
+	char *fqdn = NULL;
+	size_t l;
+	int same;
+
+	if (getdns_dict_get_int(reply, "/question/qtype", &qtype) || qtype != (uint32_t)q->qtype ||
+	    getdns_dict_get_bindata(reply, "/question/qname", &wire) || getdns_convert_dns_name_to_fqdn(wire, &fqdn) ||
+	    !fqdn)
+		return 0;
+	l = strlen(fqdn);
+	if (l > 1 && fqdn[l - 1] == '.')
+		fqdn[--l] = '\0';
+	same = !strcasecmp(fqdn, q->qname);
+	free(fqdn);
+	return same;
+}
+
 /*
  * offline_validate - an answer asked the offline way. Returns 1 if it is
  * final as it is: no reply, a timeout, or an rcode that is indeterminate
@@ -257,7 +279,7 @@ static int offline_validate(struct query *q, getdns_callback_type_t type, getdns
 			return 1; /* malformed: xdane_classify says indeterminate */
 		if (rcode != GETDNS_RCODE_NOERROR && rcode != GETDNS_RCODE_NXDOMAIN)
 			return 1;
-		if (has_alias(reply))
+		if (has_alias(reply) || !asks_ours(q, reply))
 			return 0;
 	}
 	keys = xdane_keycache_zone_keys(r->keys, q->fast_zone, now_ms());
@@ -289,9 +311,11 @@ static void on_getdns(getdns_context *ctx, getdns_callback_type_t type, getdns_d
 		getdns_dict_destroy(resp);
 		return;
 	}
-	if (q->offline && !offline_validate(q, type, resp)) {
+	if (q->offline && !offline_validate(q, type, resp) && !q->starting) {
 		/* not provably secure from the cached zone keys alone (stale key,
-		 * child zone, CNAME, forged data): ask again the full way */
+		 * child zone, CNAME, forged data): ask again the full way. (Inside
+		 * getdns_general it cannot be requeued: it stays unmarked, hence
+		 * indeterminate: refused, never accepted.) */
 		getdns_dict_destroy(resp);
 		requeue_full(q->r, q);
 		return;

@@ -9,6 +9,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include <getdns/getdns_extra.h>
@@ -159,19 +160,86 @@ static int get_tlsa(const getdns_dict *rr, xdane_tlsa *out)
 	return 1;
 }
 
+/* owner_is - the RR's owner name is name (no trailing dot, any case); -1 if it has no readable owner. */
+static int owner_is(const getdns_dict *rr, const char *field, const char *name)
+{
+	getdns_bindata *wire;
+	char *fqdn = NULL;
+	size_t l;
+	int same;
+
+	if (getdns_dict_get_bindata(rr, field, &wire) || getdns_convert_dns_name_to_fqdn(wire, &fqdn) || !fqdn)
+		return -1;
+	l = strlen(fqdn);
+	if (l > 1 && fqdn[l - 1] == '.')
+		fqdn[--l] = '\0';
+	same = !strcasecmp(fqdn, name);
+	free(fqdn);
+	return same;
+}
+
 /*
- * collect - records of qtype from one reply's answer section, and the
- * smallest TTL of the answer (CNAMEs included). Returns 1 ok, 0 malformed,
- * <0 OOM; *recs is NULL when there are none.
+ * canonical_name - follow the answer's CNAME chain from qname (at most 16
+ * hops) into out: the owner the records of the question must have.
+ * Returns 1 ok, 0 malformed.
  */
-static int collect(const getdns_dict *reply, int qtype, struct xdane_recs **recs, uint32_t *ttl)
+static int canonical_name(const getdns_list *answer, size_t n, const char *qname, char *out, size_t outlen)
+{
+	int hops;
+
+	if (strlen(qname) >= outlen)
+		return 0;
+	strcpy(out, qname);
+	for (hops = 0; hops < 16; hops++) {
+		size_t i;
+		for (i = 0; i < n; i++) {
+			getdns_dict *rr;
+			getdns_bindata *target;
+			char *fqdn = NULL;
+			uint32_t type;
+			size_t l;
+			if (getdns_list_get_dict(answer, i, &rr) || getdns_dict_get_int(rr, "type", &type))
+				return 0;
+			if (type != GETDNS_RRTYPE_CNAME || owner_is(rr, "name", out) != 1)
+				continue;
+			if (getdns_dict_get_bindata(rr, "/rdata/cname", &target) ||
+			    getdns_convert_dns_name_to_fqdn(target, &fqdn) || !fqdn)
+				return 0;
+			l = strlen(fqdn);
+			if (l > 1 && fqdn[l - 1] == '.')
+				fqdn[--l] = '\0';
+			if (l >= outlen) {
+				free(fqdn);
+				return 0;
+			}
+			memcpy(out, fqdn, l + 1);
+			free(fqdn);
+			break;
+		}
+		if (i == n)
+			return 1;
+	}
+	return 1;
+}
+
+/*
+ * collect - records of qtype owned by the question's name (after the
+ * answer's CNAME chain) from one reply's answer section, and the smallest
+ * TTL of the answer (CNAMEs included). Other owners' records are ignored: a
+ * validly signed TLSA set of another name slipped into the answer must never
+ * count as this name's. Returns 1 ok, 0 malformed, <0 OOM; *recs is NULL when
+ * there are none.
+ */
+static int collect(const getdns_dict *reply, int qtype, const char *qname, struct xdane_recs **recs, uint32_t *ttl)
 {
 	getdns_list *answer;
 	size_t i, n, k = 0;
 	struct xdane_recs *r;
+	char owner[1024];
 
 	*recs = NULL;
-	if (getdns_dict_get_list(reply, "answer", &answer) || getdns_list_get_length(answer, &n))
+	if (getdns_dict_get_list(reply, "answer", &answer) || getdns_list_get_length(answer, &n) ||
+	    !canonical_name(answer, n, qname, owner, sizeof owner))
 		return 0;
 	r = calloc(1, sizeof *r);
 	if (!r)
@@ -196,6 +264,11 @@ static int collect(const getdns_dict *reply, int qtype, struct xdane_recs **recs
 			min_ttl(ttl, t);
 		if (type != (uint32_t)qtype)
 			continue; /* CNAMEs leading to the records */
+		ok = owner_is(rr, "name", owner);
+		if (ok < 0)
+			goto malformed;
+		if (!ok)
+			continue;
 		ok = qtype == GETDNS_RRTYPE_SRV ? get_srv(rr, &r->srv[k]) : get_tlsa(rr, &r->tlsa[k]);
 		if (ok < 0) {
 			r->count = k;
@@ -296,7 +369,7 @@ struct xdane_ans *xdane_classify(int cbtype, const getdns_dict *resp, int qtype,
 		struct xdane_recs *r;
 		int rc;
 		getdns_list_get_dict(replies, i, &reply);
-		rc = collect(reply, qtype, &r, &ttl);
+		rc = collect(reply, qtype, qname, &r, &ttl);
 		if (rc < 0) {
 			xdane_recs_free(recs);
 			xdane_answer_unref(&a->pub);

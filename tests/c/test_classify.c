@@ -20,6 +20,10 @@
 #define CNAME_RR(ttl) \
 	"{ \"type\": GETDNS_RRTYPE_CNAME, \"class\": 1, \"ttl\": " #ttl ", \"name\": <bindata for _5269._tcp.c.example.>," \
 	" \"rdata\": { \"cname\": <bindata for _5269._tcp.x.example.> } }"
+#define OTHER_TLSA_RR \
+	"{ \"type\": GETDNS_RRTYPE_TLSA, \"class\": 1, \"ttl\": 300, \"name\": <bindata for _5269._tcp.attacker.example.>," \
+	" \"rdata\": { \"certificate_usage\": 3, \"selector\": 1, \"matching_type\": 1," \
+	" \"certificate_association_data\": <bindata of 0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff> } }"
 #define RRSIG_RR "{ \"type\": GETDNS_RRTYPE_RRSIG, \"class\": 1, \"ttl\": 1, \"rdata\": { } }"
 #define SOA_RR(ttl, min) \
 	"{ \"type\": GETDNS_RRTYPE_SOA, \"class\": 1, \"ttl\": " #ttl ", \"rdata\": { \"minimum\": " #min " } }"
@@ -74,6 +78,9 @@ static const struct tcase cases[] = {
 	{ "secure NODATA without SOA: not cacheable", C, RESP(NONAME, REPLY("0", SEC, "", "")), 52, XDANE_DNS_SECURE, 0, 0, "NODATA", 0 },
 	{ "secure CNAME only: absent", C, RESP(GOOD, REPLY("0", SEC, CNAME_RR(100), "")), 52, XDANE_DNS_SECURE, 0, 0, "NODATA", 0 },
 	{ "secure CNAME + TLSA: TTL is the chain's minimum", C, RESP(GOOD, REPLY("0", SEC, CNAME_RR(40) ", " TLSA_RR(300), "")), 52, XDANE_DNS_SECURE, 1, 0, NULL, 40 },
+	{ "another owner's TLSA in the answer: ignored", C, RESP(GOOD, REPLY("0", SEC, OTHER_TLSA_RR ", " TLSA_RR(300), "")), 52, XDANE_DNS_SECURE, 1, 0, NULL, 300 },
+	{ "only another owner's TLSA: absent", C, RESP(GOOD, REPLY("0", SEC, OTHER_TLSA_RR, "")), 52, XDANE_DNS_SECURE, 0, 0, "NODATA", 0 },
+	{ "owner in other case: same name", C, RESP(GOOD, REPLY("0", SEC, "{ \"type\": GETDNS_RRTYPE_TLSA, \"class\": 1, \"ttl\": 300, \"name\": <bindata for _5269._TCP.X.Example.>, \"rdata\": { \"certificate_usage\": 3, \"selector\": 1, \"matching_type\": 1, \"certificate_association_data\": <bindata of 0x00> } }", "")), 52, XDANE_DNS_SECURE, 1, 0, NULL, 300 },
 	{ "SRV asked, TLSA in answer: not counted", C, RESP(GOOD, REPLY("0", SEC, TLSA_RR(300), "")), 33, XDANE_DNS_SECURE, 0, 0, "NODATA", 0 },
 	{ "insecure TLSA keeps records", C, RESP(GOOD, REPLY("0", INS, TLSA_RR(200), "")), 52, XDANE_DNS_INSECURE, 1, 0, "unsigned", 200 },
 	{ "insecure NXDOMAIN", C, RESP(NONAME, REPLY("3", INS, "", SOA_RR(60, 60))), 52, XDANE_DNS_INSECURE, 0, 3, "unsigned", 60 },
@@ -132,7 +139,8 @@ static void test_tlsa_fields(void)
 }
 
 #define SRV_RR(p, w, port, target) \
-	"{ \"type\": GETDNS_RRTYPE_SRV, \"class\": 1, \"ttl\": 600, \"rdata\": { \"priority\": " #p ", \"weight\": " #w \
+	"{ \"type\": GETDNS_RRTYPE_SRV, \"class\": 1, \"ttl\": 600, \"name\": <bindata for _xmpp-server._tcp.example.>," \
+	" \"rdata\": { \"priority\": " #p ", \"weight\": " #w \
 	", \"port\": " #port ", \"target\": <bindata for " target "> } }"
 
 /* test_srv - SRV fields, priority order, target "." kept as "no service". */
