@@ -16,7 +16,14 @@ e2e_sid_has() { [ -n "$2" ] && grep -E -- " $2[[:space:]].*$3" "$(e2e_log "$1")"
 
 # expect_log NAME ERE TEXT - TAP: the log of NAME has a line matching ERE
 expect_log() {
-	if e2e_line "$1" "$2" >/dev/null; then tap 0 "$3"; else tap 1 "$3" "no line /$2/ in $1's log"; fi
+	local i=0
+	# a line may be written just after the event the caller waited for: poll up to 3 s
+	until e2e_line "$1" "$2" >/dev/null; do
+		i=$((i + 1))
+		[ $i -le 30 ] || { tap 1 "$3" "no line /$2/ in $1's log"; return; }
+		sleep 0.1
+	done
+	tap 0 "$3"
 }
 
 # expect_no_log NAME ERE TEXT - TAP: no line matches ERE
