@@ -237,20 +237,11 @@ static int asks_ours(const struct query *q, const getdns_dict *reply)
 {
 	getdns_bindata *wire;
 	uint32_t qtype;
-	char *fqdn = NULL;
-	size_t l;
-	int same;
+	char name[256];
 
-	if (getdns_dict_get_int(reply, "/question/qtype", &qtype) || qtype != (uint32_t)q->qtype ||
-	    getdns_dict_get_bindata(reply, "/question/qname", &wire) || getdns_convert_dns_name_to_fqdn(wire, &fqdn) ||
-	    !fqdn)
-		return 0;
-	l = strlen(fqdn);
-	if (l > 1 && fqdn[l - 1] == '.')
-		fqdn[--l] = '\0';
-	same = !strcasecmp(fqdn, q->qname);
-	free(fqdn);
-	return same;
+	return !getdns_dict_get_int(reply, "/question/qtype", &qtype) && qtype == (uint32_t)q->qtype &&
+	       !getdns_dict_get_bindata(reply, "/question/qname", &wire) && xdane_wire_name(wire, name, sizeof name) &&
+	       !strcasecmp(name, q->qname);
 }
 
 /*

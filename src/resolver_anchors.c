@@ -5,6 +5,7 @@
 #include <time.h>
 #include <getdns/getdns_extra.h>
 #include "resolver_anchors.h"
+#include "resolver_name.h"
 
 struct zonekeys {
 	char zone[256];       /* lowercase, no trailing dot, "" = root */
@@ -86,28 +87,6 @@ int xdane_zone_covers(const char *zone, const char *name)
 	return zl == nl || name[nl - zl - 1] == '.';
 }
 
-/* name_string - wire-format name to lowercase presentation without the trailing dot; 1 ok. */
-static int name_string(const getdns_bindata *wire, char *out, size_t len)
-{
-	char *fqdn = NULL, *p;
-	size_t l;
-	if (getdns_convert_dns_name_to_fqdn(wire, &fqdn) || !fqdn)
-		return 0;
-	l = strlen(fqdn);
-	if (l && fqdn[l - 1] == '.')
-		fqdn[--l] = '\0';
-	if (l >= len) {
-		free(fqdn);
-		return 0;
-	}
-	for (p = fqdn; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	memcpy(out, fqdn, l + 1);
-	free(fqdn);
-	return 1;
-}
-
 /* answer_signer - signer of the RRSIG over qtype in the first reply; 0 if absent or a CNAME/DNAME is present. */
 static int answer_signer(const getdns_dict *resp, int qtype, char *signer, size_t len)
 {
@@ -129,7 +108,7 @@ static int answer_signer(const getdns_dict *resp, int qtype, char *signer, size_
 			return 0; /* chains may cross zones: keep it simple, learn nothing */
 		if (type != GETDNS_RRTYPE_RRSIG || getdns_dict_get_int(rr, "/rdata/type_covered", &covered) ||
 		    covered != (uint32_t)qtype || getdns_dict_get_bindata(rr, "/rdata/signers_name", &sn) ||
-		    !name_string(sn, s, sizeof s))
+		    !xdane_wire_name(sn, s, sizeof s))
 			continue;
 		if (found && strcmp(s, signer))
 			return 0; /* two signers: ambiguous */
@@ -197,7 +176,7 @@ static void min_sig_lifetime(const getdns_list *chain, const char *owner, uint32
 		if (getdns_list_get_dict(chain, i, &rr) || getdns_dict_get_int(rr, "type", &type) ||
 		    type != GETDNS_RRTYPE_RRSIG || getdns_dict_get_int(rr, "/rdata/type_covered", &covered) ||
 		    covered != GETDNS_RRTYPE_DNSKEY || getdns_dict_get_bindata(rr, "name", &nm) ||
-		    !name_string(nm, o, sizeof o) || strcmp(o, owner) ||
+		    !xdane_wire_name(nm, o, sizeof o) || strcmp(o, owner) ||
 		    getdns_dict_get_int(rr, "/rdata/signature_expiration", &expiration))
 			continue;
 		/* RFC 4034 s3.1.5 serial arithmetic, relative to now */
@@ -247,7 +226,7 @@ int xdane_keycache_learn(xdane_keycache *kc, const getdns_dict *resp, int qtype,
 		size_t k;
 		if (getdns_list_get_dict(chain, i, &rr) || getdns_dict_get_int(rr, "type", &type) ||
 		    type != GETDNS_RRTYPE_DNSKEY || getdns_dict_get_bindata(rr, "name", &nm) ||
-		    !name_string(nm, owner, sizeof owner) || !xdane_zone_covers(owner, signer) ||
+		    !xdane_wire_name(nm, owner, sizeof owner) || !xdane_zone_covers(owner, signer) ||
 		    (base && !below(base, owner)))
 			continue;
 		for (k = 0; k < ndone && strcmp(done[k], owner); k++)
@@ -264,7 +243,7 @@ int xdane_keycache_learn(xdane_keycache *kc, const getdns_dict *resp, int qtype,
 			char o2[256];
 			if (getdns_list_get_dict(chain, j, &kr) || getdns_dict_get_int(kr, "type", &type) ||
 			    type != GETDNS_RRTYPE_DNSKEY || getdns_dict_get_bindata(kr, "name", &kn) ||
-			    !name_string(kn, o2, sizeof o2) || strcmp(o2, owner))
+			    !xdane_wire_name(kn, o2, sizeof o2) || strcmp(o2, owner))
 				continue;
 			if (!getdns_dict_get_int(kr, "ttl", &t) && t < ttl)
 				ttl = t;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <getdns/getdns_extra.h>
 #include "resolver_classify.h"
+#include "resolver_name.h"
 
 /* rcode_why - static text for an rcode that makes a reply indeterminate. */
 static const char *rcode_why(uint32_t rcode)
@@ -161,33 +162,26 @@ static int get_tlsa(const getdns_dict *rr, xdane_tlsa *out)
 }
 
 /* owner_is - the RR's owner name is name (no trailing dot, any case); -1 if it has no readable owner. */
-static int owner_is(const getdns_dict *rr, const char *field, const char *name)
+static int owner_is(const getdns_dict *rr, const char *name)
 {
 	getdns_bindata *wire;
-	char *fqdn = NULL;
-	size_t l;
-	int same;
+	char owner[256];
 
-	if (getdns_dict_get_bindata(rr, field, &wire) || getdns_convert_dns_name_to_fqdn(wire, &fqdn) || !fqdn)
+	if (getdns_dict_get_bindata(rr, "name", &wire) || !xdane_wire_name(wire, owner, sizeof owner))
 		return -1;
-	l = strlen(fqdn);
-	if (l > 1 && fqdn[l - 1] == '.')
-		fqdn[--l] = '\0';
-	same = !strcasecmp(fqdn, name);
-	free(fqdn);
-	return same;
+	return !strcasecmp(owner, name);
 }
 
 /*
  * canonical_name - follow the answer's CNAME chain from qname (at most 16
- * hops) into out: the owner the records of the question must have.
- * Returns 1 ok, 0 malformed.
+ * hops) into out (256 bytes): the owner the records of the question must
+ * have. Returns 1 ok, 0 malformed.
  */
-static int canonical_name(const getdns_list *answer, size_t n, const char *qname, char *out, size_t outlen)
+static int canonical_name(const getdns_list *answer, size_t n, const char *qname, char *out)
 {
 	int hops;
 
-	if (strlen(qname) >= outlen)
+	if (strlen(qname) >= 256)
 		return 0;
 	strcpy(out, qname);
 	for (hops = 0; hops < 16; hops++) {
@@ -195,25 +189,13 @@ static int canonical_name(const getdns_list *answer, size_t n, const char *qname
 		for (i = 0; i < n; i++) {
 			getdns_dict *rr;
 			getdns_bindata *target;
-			char *fqdn = NULL;
 			uint32_t type;
-			size_t l;
 			if (getdns_list_get_dict(answer, i, &rr) || getdns_dict_get_int(rr, "type", &type))
 				return 0;
-			if (type != GETDNS_RRTYPE_CNAME || owner_is(rr, "name", out) != 1)
+			if (type != GETDNS_RRTYPE_CNAME || owner_is(rr, out) != 1)
 				continue;
-			if (getdns_dict_get_bindata(rr, "/rdata/cname", &target) ||
-			    getdns_convert_dns_name_to_fqdn(target, &fqdn) || !fqdn)
+			if (getdns_dict_get_bindata(rr, "/rdata/cname", &target) || !xdane_wire_name(target, out, 256))
 				return 0;
-			l = strlen(fqdn);
-			if (l > 1 && fqdn[l - 1] == '.')
-				fqdn[--l] = '\0';
-			if (l >= outlen) {
-				free(fqdn);
-				return 0;
-			}
-			memcpy(out, fqdn, l + 1);
-			free(fqdn);
 			break;
 		}
 		if (i == n)
@@ -235,11 +217,11 @@ static int collect(const getdns_dict *reply, int qtype, const char *qname, struc
 	getdns_list *answer;
 	size_t i, n, k = 0;
 	struct xdane_recs *r;
-	char owner[1024];
+	char owner[256];
 
 	*recs = NULL;
 	if (getdns_dict_get_list(reply, "answer", &answer) || getdns_list_get_length(answer, &n) ||
-	    !canonical_name(answer, n, qname, owner, sizeof owner))
+	    !canonical_name(answer, n, qname, owner))
 		return 0;
 	r = calloc(1, sizeof *r);
 	if (!r)
@@ -264,7 +246,7 @@ static int collect(const getdns_dict *reply, int qtype, const char *qname, struc
 			min_ttl(ttl, t);
 		if (type != (uint32_t)qtype)
 			continue; /* CNAMEs leading to the records */
-		ok = owner_is(rr, "name", owner);
+		ok = owner_is(rr, owner);
 		if (ok < 0)
 			goto malformed;
 		if (!ok)

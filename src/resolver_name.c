@@ -65,3 +65,26 @@ int xdane_name_normalize(const char *in, char *out, size_t outlen, char *err, si
 	free(alabel);
 	return 1;
 }
+
+/* xdane_wire_name - see resolver_name.h */
+int xdane_wire_name(const getdns_bindata *wire, char *out, size_t len)
+{
+	char *fqdn = NULL, *p;
+	size_t l;
+
+	if (!wire || getdns_convert_dns_name_to_fqdn(wire, &fqdn) || !fqdn)
+		return 0;
+	l = strlen(fqdn);
+	if (l && fqdn[l - 1] == '.')
+		fqdn[--l] = '\0';
+	if (l >= len) {
+		free(fqdn);
+		return 0;
+	}
+	for (p = fqdn; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	memcpy(out, fqdn, l + 1);
+	free(fqdn);
+	return 1;
+}

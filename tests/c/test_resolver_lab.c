@@ -379,11 +379,7 @@ static void test_cache(void)
 	tap_ok(c.last->cached && c.last->status == XDANE_DNS_SECURE && c.last->count == 1, "cache: repeat served from cache");
 	tap_ok(st.cache_hits == 1 && st.upstream_queries == up, "cache: no upstream query for the repeat");
 	/* wait past the TTL */
-	{
-		uint64_t end = now_ms() + 2300;
-		while (now_ms() < end)
-			xdane_miniloop_run_once(loop, 100);
-	}
+	idle(2300);
 	xdane_lookup_srv(r, "ttl.example", 0, on_count, &c, NULL, 0);
 	while (c.calls < 3)
 		xdane_miniloop_run_once(loop, 50);
