@@ -12,6 +12,12 @@
  * from the cache. User callbacks therefore never run inside getdns nor inside
  * xdane_lookup_*. Anything that could free the resolver while we are on the
  * stack (busy > 0) only marks it closing; the last frame frees it.
+ *
+ * Under a zone whose keys are cached, a query is asked the offline way
+ * (resolver_offline.h): if a zone below signed the answer, the query holds
+ * it and asks that zone's DNSKEY and DS as two subrequests (started from
+ * pump, outside getdns); whatever is not provably secure is requeued with
+ * getdns' own validation.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +36,7 @@
 #include "resolver_classify.h"
 #include "resolver_name.h"
 #include "resolver_anchors.h"
+#include "resolver_offline.h"
 
 #define DEFAULT_ANCHOR "/usr/share/dns/root.key"
 #define DEFAULT_RESOLVCONF "/etc/resolv.conf"
@@ -52,19 +59,31 @@ struct lookup {
 };
 
 enum { Q_QUEUED = 1, Q_INFLIGHT = 2 };
+enum { K_NONE, K_QUEUED, K_FETCHING };
 
 struct query {
 	struct xdane_resolver *r;
 	int qtype, state;
 	int starting;           /* inside getdns_general: the callback only records */
 	int retried;            /* already retried without cached keys */
-	int offline;            /* asked without getdns validation: validated against fast_zone's keys */
+	int offline;            /* asked without getdns validation: validated from fast_zone's keys */
 	int full;               /* the offline way failed: ask with getdns' own validation */
+	int keys;               /* K_NONE, K_QUEUED (subrequests to start), K_FETCHING */
 	int cancelling;         /* being cancelled by us: ignore the CANCEL callback */
 	struct xdane_ans *early; /* answer delivered during getdns_general */
 	getdns_transaction_t tid;
 	char qname[256];
-	char fast_zone[256];    /* the signer zone whose cached keys validate an offline answer */
+	char fast_zone[256];    /* the cached zone whose keys validate an offline answer */
+	char signer[256];       /* K_*: the zone below it that signed the answer */
+	getdns_dict *held;      /* K_*: the offline answer, waiting for the signer's DNSKEY and DS */
+	struct subreq {
+		struct query *q;
+		int done;
+		getdns_dict *resp; /* NULL if it failed */
+		getdns_transaction_t tid;
+	} sub[2];               /* K_FETCHING: DNSKEY and DS of signer */
+	int sub_starting;       /* inside the getdns_general calls of the subrequests */
+	struct query *knext;    /* r->keys_head list (K_QUEUED) */
 	struct lookup *waiters;
 	struct query *prev, *next; /* r->queries (queued and in flight) */
 	struct query *pnext;       /* pending FIFO */
@@ -81,6 +100,7 @@ struct xdane_resolver {
 	unsigned started;        /* queries started since the last host callback (stall bound) */
 	struct query *queries, *pend_head, *pend_tail;
 	struct query *pend_fast_tail; /* last offline-path query at the head of the FIFO, or NULL */
+	struct query *keys_head;      /* in flight, waiting to start their signer's DNSKEY/DS subrequests */
 	struct lookup *lookups, *done_head, *done_tail;
 	unsigned inflight, queued, max_inflight;
 	int64_t next_id;
@@ -164,11 +184,40 @@ static void unlink_lookup(struct xdane_resolver *r, struct lookup *l)
 		l->next->prev = l->prev;
 }
 
+/* release_keys - end q's signer key fetch, if any: cancel its subrequests, free what they held. */
+static void release_keys(struct xdane_resolver *r, struct query *q)
+{
+	struct query **pp;
+	int i;
+
+	if (q->keys == K_QUEUED) {
+		for (pp = &r->keys_head; *pp; pp = &(*pp)->knext)
+			if (*pp == q) {
+				*pp = q->knext;
+				break;
+			}
+	}
+	for (i = 0; i < 2; i++) {
+		if (q->keys == K_FETCHING && !q->sub[i].done && !r->destroying) {
+			q->sub[i].done = 1; /* its CANCEL callback is ignored */
+			r->busy++;
+			getdns_cancel_callback(r->ctx, q->sub[i].tid);
+			r->busy--;
+		}
+		getdns_dict_destroy(q->sub[i].resp);
+		q->sub[i].resp = NULL;
+	}
+	getdns_dict_destroy(q->held);
+	q->held = NULL;
+	q->keys = K_NONE;
+}
+
 /* complete_query - q has an answer: cache it, hand it to every waiter, free q. Never calls out. */
 static void complete_query(struct xdane_resolver *r, struct query *q, struct xdane_ans *a)
 {
 	struct lookup *l, *next;
 
+	release_keys(r, q);
 	if (q->state == Q_INFLIGHT)
 		r->inflight--;
 	/* only validated outcomes are cached; bogus and indeterminate are retried */
@@ -214,79 +263,112 @@ static void requeue_full(struct xdane_resolver *r, struct query *q)
 	requeue_front(r, q);
 }
 
-/* has_alias - the reply has a CNAME or DNAME in its answer (the offline path leaves those to getdns). */
-static int has_alias(const getdns_dict *reply)
+/* learn_from - keep the validated key sets of a secure answer that getdns validated itself. */
+static void learn_from(struct query *q, const struct xdane_ans *a, const getdns_dict *resp)
 {
-	getdns_list *answer;
-	size_t j, m;
-
-	if (getdns_dict_get_list(reply, "answer", &answer) || getdns_list_get_length(answer, &m))
-		return 1;
-	for (j = 0; j < m; j++) {
-		uint32_t type;
-		getdns_dict *rr;
-		if (getdns_list_get_dict(answer, j, &rr) || getdns_dict_get_int(rr, "type", &type) ||
-		    type == GETDNS_RRTYPE_CNAME || type == GETDNS_RRTYPE_DNAME)
-			return 1;
-	}
-	return 0;
+	if (q->r->keys && !q->offline && a->pub.status == XDANE_DNS_SECURE && a->pub.count > 0)
+		xdane_keycache_learn(q->r->keys, resp, q->qtype, q->qname, now_ms());
 }
 
-/* asks_ours - the reply's question is q's (getdns_validate_dnssec2 proves absence for the reply's own question). */
-static int asks_ours(const struct query *q, const getdns_dict *reply)
+/* finish_keys - the signer's DNSKEY and DS are in: validate the held answer from the cached zone's keys. */
+static void finish_keys(struct xdane_resolver *r, struct query *q)
 {
-	getdns_bindata *wire;
-	uint32_t qtype;
-	char name[256];
+	const getdns_list *keys = xdane_keycache_zone_keys(r->keys, q->fast_zone, now_ms());
+	getdns_dict *held = q->held;
 
-	return !getdns_dict_get_int(reply, "/question/qtype", &qtype) && qtype == (uint32_t)q->qtype &&
-	       !getdns_dict_get_bindata(reply, "/question/qname", &wire) && xdane_wire_name(wire, name, sizeof name) &&
-	       !strcasecmp(name, q->qname);
+	if (keys && q->sub[0].resp && q->sub[1].resp &&
+	    xdane_offline_with_keys(held, q->sub[0].resp, q->sub[1].resp, keys)) {
+		xdane_keycache_store_zone(r->keys, q->signer, q->sub[0].resp, now_ms());
+		r->st.offline_secure++;
+		q->held = NULL;
+		complete_query(r, q, ans_or_oom(xdane_classify(GETDNS_CALLBACK_COMPLETE, held, q->qtype, q->qname)));
+		getdns_dict_destroy(held);
+		return;
+	}
+	release_keys(r, q);
+	requeue_full(r, q);
+}
+
+/* on_sub - getdns callback of a DNSKEY or DS subrequest: record it; the last one finishes the query. */
+static void on_sub(getdns_context *ctx, getdns_callback_type_t type, getdns_dict *resp, void *userarg,
+                   getdns_transaction_t tid)
+{
+	struct subreq *s = userarg;
+	struct query *q = s->q;
+
+	(void)ctx;
+	(void)tid;
+	if (type == GETDNS_CALLBACK_CANCEL || s->done || q->r->destroying) {
+		getdns_dict_destroy(resp);
+		return;
+	}
+	s->done = 1;
+	if (type == GETDNS_CALLBACK_COMPLETE)
+		s->resp = resp;
+	else
+		getdns_dict_destroy(resp);
+	if (!q->sub_starting && q->sub[0].done && q->sub[1].done)
+		finish_keys(q->r, q);
+}
+
+/* start_keys - outside getdns: ask the signer's DNSKEY and DS the offline way. */
+static void start_keys(struct xdane_resolver *r, struct query *q)
+{
+	static const uint16_t types[2] = { GETDNS_RRTYPE_DNSKEY, GETDNS_RRTYPE_DS };
+	char fqdn[258];
+	int i;
+
+	snprintf(fqdn, sizeof fqdn, "%s.", q->signer);
+	q->keys = K_FETCHING;
+	q->sub_starting = 1;
+	r->busy++;
+	for (i = 0; i < 2; i++) {
+		q->sub[i].q = q;
+		q->sub[i].done = 0;
+		q->sub[i].resp = NULL;
+		r->st.upstream_queries++;
+		if (getdns_general(r->ctx, fqdn, types[i], r->ext_offline, &q->sub[i], &q->sub[i].tid, on_sub) !=
+		    GETDNS_RETURN_GOOD)
+			q->sub[i].done = 1;
+	}
+	r->busy--;
+	q->sub_starting = 0;
+	if (q->sub[0].done && q->sub[1].done)
+		finish_keys(r, q);
 }
 
 /*
- * offline_validate - an answer asked the offline way. Returns 1 if it is
- * final as it is: no reply, a timeout, or an rcode that is indeterminate
- * anyway (the full way would ask the same upstream), or every reply SECURE
- * under the cached keys of q->fast_zone alone, which then marks the replies
- * secure for xdane_classify. Returns 0 when it must be asked again the full
- * way; a failed validation also drops that zone's keys (stale after a
- * rollover, or the name is in a child zone): the full way learns again.
+ * offline_answer - an answer asked the offline way (resolver_offline.h).
+ * Returns 1 if it is to be classified as it is (secure-marked or final), 0
+ * if it was requeued the full way or is waiting for its signer's keys (resp
+ * then taken or freed).
  */
-static int offline_validate(struct query *q, getdns_callback_type_t type, getdns_dict *resp)
+static int offline_answer(struct query *q, getdns_callback_type_t type, getdns_dict *resp)
 {
 	struct xdane_resolver *r = q->r;
-	getdns_list *replies;
-	const getdns_list *keys;
-	size_t i, n = 0;
+	const getdns_list *keys = xdane_keycache_zone_keys(r->keys, q->fast_zone, now_ms());
 
-	if (type != GETDNS_CALLBACK_COMPLETE || !resp || getdns_dict_get_list(resp, "replies_tree", &replies) ||
-	    getdns_list_get_length(replies, &n) || n == 0)
+	switch (xdane_offline_check(type, resp, q->qtype, q->qname, q->fast_zone, keys, q->signer)) {
+	case XDANE_OFFLINE_SECURE:
+		r->st.offline_secure++;
 		return 1;
-	for (i = 0; i < n; i++) {
-		getdns_dict *reply;
-		uint32_t rcode;
-		if (getdns_list_get_dict(replies, i, &reply) || getdns_dict_get_int(reply, "/header/rcode", &rcode))
-			return 1; /* malformed: xdane_classify says indeterminate */
-		if (rcode != GETDNS_RCODE_NOERROR && rcode != GETDNS_RCODE_NXDOMAIN)
-			return 1;
-		if (has_alias(reply) || !asks_ours(q, reply))
-			return 0;
-	}
-	keys = xdane_keycache_zone_keys(r->keys, q->fast_zone, now_ms());
-	if (!keys || getdns_validate_dnssec2(replies, NULL, keys, time(NULL), 0) != GETDNS_DNSSEC_SECURE) {
-		if (keys)
-			xdane_keycache_forget_zone(r->keys, q->fast_zone);
+	case XDANE_OFFLINE_FINAL:
+		return 1;
+	case XDANE_OFFLINE_KEYS:
+		q->held = resp;
+		q->keys = K_QUEUED;
+		q->knext = r->keys_head;
+		r->keys_head = q;
+		return 0;
+	case XDANE_OFFLINE_STALE:
+		/* stale after a rollover, or the name moved to a child zone: learned again the full way */
+		xdane_keycache_forget_zone(r->keys, q->fast_zone);
+		/* fall through */
+	default:
+		getdns_dict_destroy(resp);
+		requeue_full(r, q);
 		return 0;
 	}
-	for (i = 0; i < n; i++) {
-		getdns_dict *reply;
-		if (getdns_list_get_dict(replies, i, &reply) ||
-		    getdns_dict_set_int(reply, "dnssec_status", GETDNS_DNSSEC_SECURE))
-			return 0;
-	}
-	r->st.offline_secure++;
-	return 1;
 }
 
 /* on_getdns - getdns callback: classify and record, nothing else (we are inside getdns). */
@@ -302,18 +384,12 @@ static void on_getdns(getdns_context *ctx, getdns_callback_type_t type, getdns_d
 		getdns_dict_destroy(resp);
 		return;
 	}
-	if (q->offline && !offline_validate(q, type, resp) && !q->starting) {
-		/* not provably secure from the cached zone keys alone (stale key,
-		 * child zone, CNAME, forged data): ask again the full way. (Inside
-		 * getdns_general it cannot be requeued: it stays unmarked, hence
-		 * indeterminate: refused, never accepted.) */
-		getdns_dict_destroy(resp);
-		requeue_full(q->r, q);
+	/* (a synchronous callback inside getdns_general cannot be requeued: an
+	 * offline answer then stays unvalidated, hence indeterminate: refused) */
+	if (q->offline && !q->starting && !offline_answer(q, type, resp))
 		return;
-	}
 	a = ans_or_oom(xdane_classify((int)type, resp, q->qtype, q->qname));
-	if (q->r->keys && !q->offline && a->pub.status == XDANE_DNS_SECURE && a->pub.count > 0)
-		xdane_keycache_learn(q->r->keys, resp, q->qtype, q->qname, now_ms());
+	learn_from(q, a, resp);
 	getdns_dict_destroy(resp);
 	if (!q->starting && !q->retried && q->r->keys &&
 	    (a->pub.status == XDANE_DNS_BOGUS ||
@@ -353,7 +429,7 @@ static void start_query(struct xdane_resolver *r, struct query *q)
 	/* the validation chain (key cache food) only where its zone keys get reused: SRV answers
 	 * (the TLSA at the target usually follows in the same zone); TLSA lookups end a sequence */
 	q->offline = r->keys && !q->full && !q->retried &&
-	             xdane_keycache_signer_zone(r->keys, q->qname, now_ms(), q->fast_zone);
+	             xdane_keycache_deepest_zone(r->keys, q->qname, now_ms(), q->fast_zone);
 	if (q->offline)
 		ext = r->ext_offline;
 	else if (q->qtype == GETDNS_RRTYPE_SRV && r->ext_chain)
@@ -390,6 +466,11 @@ static void handle_refused(struct xdane_resolver *r)
 /* pump - start queued queries while there is room in flight. */
 static void pump(struct xdane_resolver *r)
 {
+	while (!r->closing && r->keys_head) {
+		struct query *q = r->keys_head;
+		r->keys_head = q->knext;
+		start_keys(r, q);
+	}
 	if (r->keys && r->pend_head)
 		xdane_keycache_apply(r->keys, r->ctx, now_ms()); /* outside getdns: safe to change anchors */
 	while (!r->closing && r->inflight < r->max_inflight && r->pend_head) {
@@ -837,6 +918,7 @@ static void really_free(struct xdane_resolver *r)
 	xdane_bridge_free(r->bridge);
 	while ((q = r->queries) != NULL) {
 		r->queries = q->next;
+		release_keys(r, q);
 		if (q->early)
 			xdane_answer_unref(&q->early->pub);
 		free(q);

@@ -194,6 +194,20 @@ static int below(const char *zone, const char *name)
 	return strcmp(zone, name) != 0 && xdane_zone_covers(zone, name);
 }
 
+/* mark_roles - signer signed a secure answer; every cached zone above it is a path zone. */
+static void mark_roles(xdane_keycache *kc, const char *signer)
+{
+	size_t i;
+	for (i = 0; i < kc->n; i++) {
+		if (!strcmp(kc->z[i].zone, signer))
+			kc->z[i].signer = 1;
+		else if (xdane_zone_covers(kc->z[i].zone, signer) && !kc->z[i].path) {
+			kc->z[i].path = 1;
+			kc->dirty = 1;
+		}
+	}
+}
+
 /* xdane_keycache_learn - see resolver_anchors.h */
 int xdane_keycache_learn(xdane_keycache *kc, const getdns_dict *resp, int qtype, const char *qname, uint64_t now_ms)
 {
@@ -258,15 +272,43 @@ int xdane_keycache_learn(xdane_keycache *kc, const getdns_dict *resp, int qtype,
 		}
 		learned += store(kc, owner, keys, ttl, now_ms);
 	}
-	for (i = 0; i < kc->n; i++) {
-		if (!strcmp(kc->z[i].zone, signer))
-			kc->z[i].signer = 1;
-		else if (xdane_zone_covers(kc->z[i].zone, signer) && !kc->z[i].path) {
-			kc->z[i].path = 1;
-			kc->dirty = 1;
-		}
-	}
+	mark_roles(kc, signer);
 	return learned;
+}
+
+/* xdane_keycache_store_zone - see resolver_anchors.h */
+int xdane_keycache_store_zone(xdane_keycache *kc, const char *zone, const getdns_dict *dnskey_resp, uint64_t now_ms)
+{
+	getdns_list *answer, *keys;
+	size_t i, n = 0, k = 0;
+	uint32_t ttl = UINT32_MAX;
+
+	if (!kc || getdns_dict_get_list(dnskey_resp, "/replies_tree/0/answer", &answer) ||
+	    getdns_list_get_length(answer, &n) || !(keys = getdns_list_create()))
+		return 0;
+	for (i = 0; i < n; i++) {
+		getdns_dict *rr;
+		getdns_bindata *nm;
+		uint32_t type, t;
+		char owner[256];
+		if (getdns_list_get_dict(answer, i, &rr) || getdns_dict_get_int(rr, "type", &type) ||
+		    type != GETDNS_RRTYPE_DNSKEY || getdns_dict_get_bindata(rr, "name", &nm) ||
+		    !xdane_wire_name(nm, owner, sizeof owner) || strcmp(owner, zone))
+			continue;
+		if (!getdns_dict_get_int(rr, "ttl", &t) && t < ttl)
+			ttl = t;
+		if (getdns_list_set_dict(keys, k++, rr))
+			break;
+	}
+	/* never trust the keys past the signature that validated them */
+	min_sig_lifetime(answer, zone, &ttl);
+	if (k == 0 || ttl == 0 || ttl == UINT32_MAX) {
+		getdns_list_destroy(keys);
+		return 0;
+	}
+	store(kc, zone, keys, ttl, now_ms);
+	mark_roles(kc, zone);
+	return 1;
 }
 
 /* xdane_keycache_covers - see resolver_anchors.h */
@@ -305,6 +347,16 @@ static long deepest_live(const xdane_keycache *kc, const char *name, uint64_t no
 		    (best < 0 || strlen(kc->z[i].zone) > strlen(kc->z[best].zone)))
 			best = (long)i;
 	return best;
+}
+
+/* xdane_keycache_deepest_zone - see resolver_anchors.h */
+int xdane_keycache_deepest_zone(const xdane_keycache *kc, const char *qname, uint64_t now_ms, char *zone)
+{
+	long i = deepest_live(kc, qname, now_ms);
+	if (i < 0)
+		return 0;
+	strcpy(zone, kc->z[i].zone);
+	return 1;
 }
 
 /* xdane_keycache_signer_zone - see resolver_anchors.h */

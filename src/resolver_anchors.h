@@ -68,6 +68,17 @@ int xdane_keycache_apply(xdane_keycache *kc, getdns_context *ctx, uint64_t now_m
  */
 int xdane_keycache_signer_zone(const xdane_keycache *kc, const char *qname, uint64_t now_ms, char *zone);
 
+/* xdane_keycache_deepest_zone - the deepest live cached zone covering qname into zone (256 bytes); 0 if none. */
+int xdane_keycache_deepest_zone(const xdane_keycache *kc, const char *qname, uint64_t now_ms, char *zone);
+
+/*
+ * xdane_keycache_store_zone - keep zone's DNSKEY set from dnskey_resp (a
+ * getdns response) after it validated an answer of that zone from a cached
+ * zone above (resolver_offline.h), for min(TTL, XDANE_KEY_TTL_MAX, RRSIG
+ * expiry); zone becomes a signer zone. Returns 1 if stored.
+ */
+int xdane_keycache_store_zone(xdane_keycache *kc, const char *zone, const getdns_dict *dnskey_resp, uint64_t now_ms);
+
 /* xdane_keycache_zone_keys - the live DNSKEY set of exactly zone, or NULL (owned by the cache). */
 const getdns_list *xdane_keycache_zone_keys(const xdane_keycache *kc, const char *zone, uint64_t now_ms);
 

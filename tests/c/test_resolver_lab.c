@@ -322,11 +322,12 @@ static void offline_case(xdane_resolver *r, unsigned port, const char *name, int
 }
 
 /*
- * test_offline_path - once an SRV answer has taught the zone's keys, the
- * next questions in that zone are asked without getdns' chain fetch and
- * validated against those keys alone. It must give exactly the statuses
- * of the full way: a corrupted TLSA signature is refused there and asked
- * again the full way (bogus), a proven absence is secure, a CNAME leaves it.
+ * test_offline_path - under a zone whose keys are cached, questions are
+ * asked without getdns' chain fetch and validated offline: from that zone's
+ * keys, or, for a zone below it, with that zone's DNSKEY and DS fetched. It
+ * must give exactly the statuses of the full way: corrupted signatures, a
+ * broken DS and expired signatures are refused offline and bogus the full
+ * way, a proven absence is secure, CNAMEs and unsigned zones go the full way.
  */
 static void test_offline_path(void)
 {
@@ -337,20 +338,25 @@ static void test_offline_path(void)
 	r = new_resolver(2500, NULL);
 	if (!tap_ok(r != NULL, "offline path: resolver"))
 		return;
-	offline_case(r, 0, "a.example", XDANE_DNS_SECURE, 1, 0, 0, "first SRV of a zone goes the full way and learns its keys");
+	offline_case(r, 0, "a.example", XDANE_DNS_SECURE, 1, 0, 0, "first SRV, nothing cached: the full way, keys learned");
 	offline_case(r, 5269, "xmpp.a.example", XDANE_DNS_SECURE, 1, 1, 0, "TLSA in the learned zone validated offline");
 	offline_case(r, 5222, "xmpp.a.example", XDANE_DNS_SECURE, 0, 1, 0, "NXDOMAIN proof validated offline");
 	offline_case(r, 0, "a.example", XDANE_DNS_SECURE, 1, 1, 0, "the SRV again: offline");
-	offline_case(r, 0, "badsig.example", XDANE_DNS_SECURE, 1, 0, 0, "badsig.example SRV learns its keys");
+	offline_case(r, 0, "badsig.example", XDANE_DNS_SECURE, 1, 1, 0,
+	             "SRV of a new zone under example.: offline with its DNSKEY and DS fetched");
 	offline_case(r, 5269, "xmpp.badsig.example", XDANE_DNS_BOGUS, 0, 0, 1,
 	             "corrupted TLSA signature: refused offline, bogus the full way");
-	offline_case(r, 0, "cname.example", XDANE_DNS_SECURE, 1, 0, 0, "cname.example SRV learns its keys");
+	offline_case(r, 0, "cname.example", XDANE_DNS_SECURE, 1, 0, 0, "cname.example SRV (keys dropped above: the full way)");
 	offline_case(r, 5269, "to-insecure.cname.example", XDANE_DNS_INSECURE, 1, 0, 1,
 	             "CNAME to an insecure zone: left to the full way");
 	offline_case(r, 5269, "to-bogus.cname.example", XDANE_DNS_BOGUS, 0, 0, 1, "CNAME to a bogus zone: left to the full way");
-	offline_case(r, 0, "srvinsecure.example", XDANE_DNS_INSECURE, 1, 0, 0, "insecure zone: never offline");
+	offline_case(r, 0, "b.example", XDANE_DNS_SECURE, 1, 0, 0, "b.example SRV learns the keys again");
+	offline_case(r, 0, "srvinsecure.example", XDANE_DNS_INSECURE, 1, 0, 1, "unsigned zone: only the full way says insecure");
+	offline_case(r, 0, "bogus.example", XDANE_DNS_BOGUS, 0, 0, 1, "broken DS: refused offline, bogus the full way");
+	offline_case(r, 0, "ta.example", XDANE_DNS_SECURE, 1, 0, 0, "ta.example SRV learns the keys again");
+	offline_case(r, 0, "expired.example", XDANE_DNS_BOGUS, 0, 0, 1, "expired signatures: refused offline, bogus the full way");
 	xdane_resolver_get_stats(r, &st);
-	tap_ok(st.offline_secure == 3 && st.offline_retries == 3, "offline path: 3 answers validated offline, 3 asked again");
+	tap_ok(st.offline_secure == 4 && st.offline_retries == 6, "offline path: 4 answers validated offline, 6 asked again");
 	xdane_resolver_free(r);
 	cfg_cache_max = 0;
 }
@@ -494,6 +500,77 @@ static void test_destroy_in_flight(void)
 	for (i = 0; i < 5; i++)
 		xdane_miniloop_run_once(loop, 10);
 	tap_ok(c.calls == 0, "destroy: no callback after free (%d)", c.calls);
+}
+
+/* wait_upstream - run the loop until the resolver has sent n upstream queries or a lookup answered. */
+static void wait_upstream(xdane_resolver *r, uint64_t n, const struct counter *c)
+{
+	xdane_resolver_stats st;
+	uint64_t end = now_ms() + 10000u * scale;
+	do {
+		xdane_miniloop_run_once(loop, 20);
+		xdane_resolver_get_stats(r, &st);
+	} while (st.upstream_queries < n && c->calls == 0 && now_ms() < end);
+}
+
+/*
+ * test_keys_in_flight - slow.example (answers delayed) under a learned
+ * example.: its offline SRV answer makes the query ask slow.example's
+ * DNSKEY and DS. A lookup cancelled then never hears back while its twin
+ * gets the secure answer; a resolver freed then leaves nothing behind.
+ */
+static void test_keys_in_flight(void)
+{
+	xdane_resolver *r = new_resolver(4500, NULL);
+	struct counter c1 = { 0, NULL }, c2 = { 0, NULL };
+	xdane_resolver_stats st;
+	const xdane_answer *a;
+	uint64_t up, end;
+	int64_t id;
+	int left;
+
+	if (!tap_ok(r != NULL, "keys in flight: resolver"))
+		return;
+	a = lookup_one(r, 0, "a.example");
+	tap_ok(a && a->status == XDANE_DNS_SECURE, "keys in flight: example.'s keys learned");
+	if (a)
+		xdane_answer_unref(a);
+	xdane_resolver_get_stats(r, &st);
+	up = st.upstream_queries;
+	id = xdane_lookup_srv(r, "slow.example", 0, on_count, &c1, NULL, 0);
+	xdane_lookup_srv(r, "slow.example", 0, on_count, &c2, NULL, 0);
+	wait_upstream(r, up + 3, &c2);
+	xdane_resolver_get_stats(r, &st);
+	tap_ok(st.upstream_queries == up + 3 && c2.calls == 0, "keys in flight: DNSKEY and DS asked after the offline answer");
+	tap_ok(xdane_lookup_cancel(r, id) == 1, "keys in flight: one lookup cancelled");
+	end = now_ms() + 10000u * scale;
+	while (c2.calls == 0 && now_ms() < end)
+		xdane_miniloop_run_once(loop, 50);
+	xdane_resolver_get_stats(r, &st);
+	tap_ok(c1.calls == 0 && c2.calls == 1 && c2.last->status == XDANE_DNS_SECURE && c2.last->count == 1 &&
+	       st.offline_secure == 1 && st.offline_retries == 0,
+	       "keys in flight: the other lookup gets the answer validated offline");
+	counter_clear(&c2);
+	xdane_resolver_free(r);
+	/* a new resolver, freed while the DNSKEY of slow.example is still on its way */
+	r = new_resolver(4500, NULL);
+	if (!r)
+		return;
+	a = lookup_one(r, 0, "a.example");
+	if (a)
+		xdane_answer_unref(a);
+	xdane_resolver_get_stats(r, &st);
+	up = st.upstream_queries;
+	xdane_lookup_srv(r, "slow.example", 0, on_count, &c1, NULL, 0);
+	wait_upstream(r, up + 3, &c1);
+	xdane_resolver_get_stats(r, &st);
+	tap_ok(st.upstream_queries == up + 3 && c1.calls == 0, "keys in flight: freed while DNSKEY and DS are asked");
+	xdane_resolver_free(r);
+	left = xdane_miniloop_run_once(loop, 0);
+	tap_ok(left == 0, "keys in flight: freed with queries in flight, no host registration left (%d)", left);
+	for (left = 0; left < 5; left++)
+		xdane_miniloop_run_once(loop, 10);
+	tap_ok(c1.calls == 0, "keys in flight: no callback after free (%d)", c1.calls);
 }
 
 /* Closing from inside a callback. */
@@ -727,6 +804,7 @@ int main(void)
 	test_coalesce();
 	test_cancel();
 	test_destroy_in_flight();
+	test_keys_in_flight();
 	test_free_in_callback();
 	test_refusing_host();
 	test_burst();
