@@ -194,6 +194,43 @@ static int below(const char *zone, const char *name)
 	return strcmp(zone, name) != 0 && xdane_zone_covers(zone, name);
 }
 
+/*
+ * store_owner_keys - keep the DNSKEY RRs of owner found in rrs (a validation
+ * chain or a DNSKEY answer, RRSIGs included) for min(their TTL, the
+ * remaining life of the RRSIGs over them); 1 if stored.
+ */
+static int store_owner_keys(xdane_keycache *kc, const getdns_list *rrs, const char *owner, uint64_t now_ms)
+{
+	getdns_list *keys = getdns_list_create();
+	size_t j, n = 0, k = 0;
+	uint32_t ttl = UINT32_MAX;
+
+	if (!keys)
+		return 0;
+	getdns_list_get_length(rrs, &n);
+	for (j = 0; j < n; j++) {
+		getdns_dict *rr;
+		getdns_bindata *nm;
+		uint32_t type, t;
+		char o[256];
+		if (getdns_list_get_dict(rrs, j, &rr) || getdns_dict_get_int(rr, "type", &type) ||
+		    type != GETDNS_RRTYPE_DNSKEY || getdns_dict_get_bindata(rr, "name", &nm) ||
+		    !xdane_wire_name(nm, o, sizeof o) || strcmp(o, owner))
+			continue;
+		if (!getdns_dict_get_int(rr, "ttl", &t) && t < ttl)
+			ttl = t;
+		if (getdns_list_set_dict(keys, k++, rr))
+			break;
+	}
+	/* never trust the keys past the signature that validated them */
+	min_sig_lifetime(rrs, owner, &ttl);
+	if (k == 0 || ttl == 0 || ttl == UINT32_MAX) {
+		getdns_list_destroy(keys);
+		return 0;
+	}
+	return store(kc, owner, keys, ttl, now_ms);
+}
+
 /* mark_roles - signer signed a secure answer; every cached zone above it is a path zone. */
 static void mark_roles(xdane_keycache *kc, const char *signer)
 {
@@ -214,7 +251,7 @@ int xdane_keycache_learn(xdane_keycache *kc, const getdns_dict *resp, int qtype,
 	char signer[256], done[8][256];
 	const char *base = NULL;
 	getdns_list *chain;
-	size_t i, j, n = 0, ndone = 0;
+	size_t i, n = 0, ndone = 0;
 	int learned = 0;
 
 	if (!kc || !answer_signer(resp, qtype, signer, sizeof signer) || !xdane_zone_covers(signer, qname))
@@ -234,9 +271,8 @@ int xdane_keycache_learn(xdane_keycache *kc, const getdns_dict *resp, int qtype,
 	for (i = 0; i < n && ndone < 8; i++) {
 		getdns_dict *rr;
 		getdns_bindata *nm;
-		uint32_t type, ttl = UINT32_MAX, t;
+		uint32_t type;
 		char owner[256];
-		getdns_list *keys;
 		size_t k;
 		if (getdns_list_get_dict(chain, i, &rr) || getdns_dict_get_int(rr, "type", &type) ||
 		    type != GETDNS_RRTYPE_DNSKEY || getdns_dict_get_bindata(rr, "name", &nm) ||
@@ -248,29 +284,7 @@ int xdane_keycache_learn(xdane_keycache *kc, const getdns_dict *resp, int qtype,
 		if (k < ndone)
 			continue;
 		strcpy(done[ndone++], owner);
-		keys = getdns_list_create();
-		if (!keys)
-			return learned;
-		for (j = i, k = 0; j < n; j++) {
-			getdns_dict *kr;
-			getdns_bindata *kn;
-			char o2[256];
-			if (getdns_list_get_dict(chain, j, &kr) || getdns_dict_get_int(kr, "type", &type) ||
-			    type != GETDNS_RRTYPE_DNSKEY || getdns_dict_get_bindata(kr, "name", &kn) ||
-			    !xdane_wire_name(kn, o2, sizeof o2) || strcmp(o2, owner))
-				continue;
-			if (!getdns_dict_get_int(kr, "ttl", &t) && t < ttl)
-				ttl = t;
-			if (getdns_list_set_dict(keys, k++, kr))
-				break;
-		}
-		/* never trust the keys past the signature that validated them */
-		min_sig_lifetime(chain, owner, &ttl);
-		if (k == 0 || ttl == 0 || ttl == UINT32_MAX) {
-			getdns_list_destroy(keys);
-			continue;
-		}
-		learned += store(kc, owner, keys, ttl, now_ms);
+		learned += store_owner_keys(kc, chain, owner, now_ms);
 	}
 	mark_roles(kc, signer);
 	return learned;
@@ -279,34 +293,11 @@ int xdane_keycache_learn(xdane_keycache *kc, const getdns_dict *resp, int qtype,
 /* xdane_keycache_store_zone - see resolver_anchors.h */
 int xdane_keycache_store_zone(xdane_keycache *kc, const char *zone, const getdns_dict *dnskey_resp, uint64_t now_ms)
 {
-	getdns_list *answer, *keys;
-	size_t i, n = 0, k = 0;
-	uint32_t ttl = UINT32_MAX;
+	getdns_list *answer;
 
 	if (!kc || getdns_dict_get_list(dnskey_resp, "/replies_tree/0/answer", &answer) ||
-	    getdns_list_get_length(answer, &n) || !(keys = getdns_list_create()))
+	    !store_owner_keys(kc, answer, zone, now_ms))
 		return 0;
-	for (i = 0; i < n; i++) {
-		getdns_dict *rr;
-		getdns_bindata *nm;
-		uint32_t type, t;
-		char owner[256];
-		if (getdns_list_get_dict(answer, i, &rr) || getdns_dict_get_int(rr, "type", &type) ||
-		    type != GETDNS_RRTYPE_DNSKEY || getdns_dict_get_bindata(rr, "name", &nm) ||
-		    !xdane_wire_name(nm, owner, sizeof owner) || strcmp(owner, zone))
-			continue;
-		if (!getdns_dict_get_int(rr, "ttl", &t) && t < ttl)
-			ttl = t;
-		if (getdns_list_set_dict(keys, k++, rr))
-			break;
-	}
-	/* never trust the keys past the signature that validated them */
-	min_sig_lifetime(answer, zone, &ttl);
-	if (k == 0 || ttl == 0 || ttl == UINT32_MAX) {
-		getdns_list_destroy(keys);
-		return 0;
-	}
-	store(kc, zone, keys, ttl, now_ms);
 	mark_roles(kc, zone);
 	return 1;
 }
