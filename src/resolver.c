@@ -955,7 +955,6 @@ static struct query *find_query(struct xdane_resolver *r, int qtype, const char 
 	return NULL;
 }
 
-/* start_lookup - cache, coalesce or queue; the answer always comes from a later host callback. */
 /*
  * enqueue - a new query joins the pending FIFO. One that can take the
  * offline path (its zone's keys are cached: usually the TLSA lookup that
@@ -987,6 +986,7 @@ static void enqueue(struct xdane_resolver *r, struct query *q)
 	r->pend_tail = q;
 }
 
+/* start_lookup - cache, coalesce or queue; the answer always comes from a later host callback. */
 static int64_t start_lookup(struct xdane_resolver *r, int qtype, const char *qname, xdane_lookup_cb cb,
                             void *userarg, char *err, size_t errlen)
 {
