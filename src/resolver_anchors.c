@@ -21,6 +21,7 @@ struct xdane_keycache {
 	size_t n;
 	uint64_t stamp;
 	uint64_t applied[XDANE_KEY_ANCHORS_MAX]; /* stamps of the zones last given to getdns */
+	char applied_zone[XDANE_KEY_ANCHORS_MAX][256]; /* their names: getdns keeps them until the next apply */
 	size_t napplied;
 	int dirty;
 };
@@ -245,11 +246,39 @@ static void mark_roles(xdane_keycache *kc, const char *signer)
 	}
 }
 
+/* deeper - the deeper of two zones covering the same name (NULL = none). */
+static const char *deeper(const char *a, const char *b)
+{
+	if (!a)
+		return b;
+	return b && strlen(b) > strlen(a) ? b : a;
+}
+
+/* configured_base - the deepest configured anchor owner covering signer into out (256 bytes); NULL if none. */
+static const char *configured_base(const xdane_keycache *kc, const char *signer, char *out)
+{
+	const char *best = NULL;
+	size_t i, n = 0;
+
+	getdns_list_get_length(kc->configured, &n);
+	for (i = 0; i < n; i++) {
+		getdns_dict *rr;
+		getdns_bindata *nm;
+		char o[256];
+		if (getdns_list_get_dict(kc->configured, i, &rr) || getdns_dict_get_bindata(rr, "name", &nm) ||
+		    !xdane_wire_name(nm, o, sizeof o) || !xdane_zone_covers(o, signer) || (best && strlen(o) <= strlen(best)))
+			continue;
+		strcpy(out, o);
+		best = out;
+	}
+	return best;
+}
+
 /* xdane_keycache_learn - see resolver_anchors.h */
 int xdane_keycache_learn(xdane_keycache *kc, const getdns_dict *resp, int qtype, const char *qname, uint64_t now_ms)
 {
-	char signer[256], done[8][256];
-	const char *base = NULL;
+	char signer[256], done[8][256], cfg[256];
+	const char *base = NULL, *cbase;
 	getdns_list *chain;
 	size_t i, n = 0, ndone = 0;
 	int learned = 0;
@@ -258,14 +287,25 @@ int xdane_keycache_learn(xdane_keycache *kc, const getdns_dict *resp, int qtype,
 		return 0;
 	if (getdns_dict_get_list(resp, "validation_chain", &chain))
 		return 0;
-	/* Only keys below the deepest cached zone over the signer were
-	 * necessarily validated for this answer; a cached zone's own keys
-	 * would only be "validated" by themselves, so they are never
-	 * refreshed here: they expire and are learned again from above. */
+	/* getdns validated from the deepest anchor it holds over the signer
+	 * (the chain also carries the DNSKEY sets above it, never checked):
+	 * only keys below it were validated for this answer. The anchors it
+	 * holds are the configured ones (their own keys are validated by them)
+	 * and the zones of the last apply, even if dropped or expired since; a
+	 * cached zone's own keys would only be "validated" by themselves, so
+	 * they are never refreshed here: they expire and are learned again
+	 * from above. Live cached zones count too (learning less is safe). */
+	cbase = configured_base(kc, signer, cfg);
+	for (i = 0; i < kc->napplied; i++)
+		if (xdane_zone_covers(kc->applied_zone[i], signer))
+			base = deeper(base, kc->applied_zone[i]);
 	for (i = 0; i < kc->n; i++)
-		if (kc->z[i].expires_ms > now_ms && xdane_zone_covers(kc->z[i].zone, signer) &&
-		    (!base || strlen(kc->z[i].zone) > strlen(base)))
-			base = kc->z[i].zone;
+		if (kc->z[i].expires_ms > now_ms && xdane_zone_covers(kc->z[i].zone, signer))
+			base = deeper(base, kc->z[i].zone);
+	if (!base && !cbase)
+		return 0; /* no anchor over the signer: nothing here was validated */
+	if (cbase && (!base || strlen(cbase) > strlen(base)))
+		base = NULL; /* from a configured anchor: its owner and below */
 	getdns_list_get_length(chain, &n);
 	/* each DNSKEY owner on the path (base..signer], once */
 	for (i = 0; i < n && ndone < 8; i++) {
@@ -277,7 +317,7 @@ int xdane_keycache_learn(xdane_keycache *kc, const getdns_dict *resp, int qtype,
 		if (getdns_list_get_dict(chain, i, &rr) || getdns_dict_get_int(rr, "type", &type) ||
 		    type != GETDNS_RRTYPE_DNSKEY || getdns_dict_get_bindata(rr, "name", &nm) ||
 		    !xdane_wire_name(nm, owner, sizeof owner) || !xdane_zone_covers(owner, signer) ||
-		    (base && !below(base, owner)))
+		    (base ? !below(base, owner) : !xdane_zone_covers(cbase, owner)))
 			continue;
 		for (k = 0; k < ndone && strcmp(done[k], owner); k++)
 			;
@@ -460,8 +500,10 @@ int xdane_keycache_apply(xdane_keycache *kc, getdns_context *ctx, uint64_t now_m
 		return -1;
 	}
 	getdns_list_destroy(all);
-	for (i = 0; i < np; i++)
+	for (i = 0; i < np; i++) {
 		kc->applied[i] = kc->z[pick[i]].stamp;
+		strcpy(kc->applied_zone[i], kc->z[pick[i]].zone);
+	}
 	kc->napplied = np;
 	return 1;
 }

@@ -361,6 +361,54 @@ static void test_offline_path(void)
 	cfg_cache_max = 0;
 }
 
+/*
+ * test_deep_anchor - keys are only learned where getdns validated them. With
+ * a configured anchor below the root (example.'s DS) and a root DS that
+ * matches no key, getdns validates a.example from example. and never checks
+ * the root DNSKEY set it fetched along the way (it is in the validation chain
+ * all the same): learning it would make the offline path validate anything
+ * under the root against keys that no anchor vouches for, and a name outside
+ * example. (bogus: the root is not provable) would turn secure.
+ */
+static void test_deep_anchor(void)
+{
+	char path[512];
+	const char *saved = anchor;
+	FILE *fp, *in;
+	char line[1024];
+	xdane_resolver *r;
+
+	snprintf(path, sizeof path, "%s/deep-anchor.ds", getenv("XDANE_LAB_DIR"));
+	fp = fopen(path, "w");
+	snprintf(line, sizeof line, "%s/keys/example.ds", getenv("XDANE_LAB_DIR"));
+	in = fopen(line, "r");
+	if (!tap_ok(fp && in, "deep anchor: anchor file written")) {
+		if (fp)
+			fclose(fp);
+		if (in)
+			fclose(in);
+		return;
+	}
+	/* a root DS that matches no key, then example.'s real DS */
+	fprintf(fp, ".\t3600\tIN\tDS\t32257 13 2 0000000000000000000000000000000000000000000000000000000000000000\n");
+	while (fgets(line, sizeof line, in))
+		fputs(line, fp);
+	fclose(in);
+	fclose(fp);
+	anchor = path;
+	cfg_cache_max = 1;
+	r = new_resolver(2500, NULL);
+	anchor = saved;
+	if (!tap_ok(r != NULL, "deep anchor: resolver"))
+		return;
+	offline_case(r, 5269, "xmpp.nosuch.zz", XDANE_DNS_BOGUS, 0, 0, 0, "outside example.: bogus (the root is not provable)");
+	offline_case(r, 0, "a.example", XDANE_DNS_SECURE, 1, 0, 0, "a.example SRV: secure from the example. anchor, keys learned");
+	offline_case(r, 5269, "xmpp.nosuch.zz", XDANE_DNS_BOGUS, 0, 0, 0,
+	             "outside example. again: still bogus (the unvalidated root keys were not learned)");
+	xdane_resolver_free(r);
+	cfg_cache_max = 0;
+}
+
 /* test_cache - repeats come from the cache until the TTL (2 s in ttl.example) runs out. */
 static void test_cache(void)
 {
@@ -800,6 +848,7 @@ int main(void)
 	test_expected(NULL, "", scale > 1);
 	test_key_cache();
 	test_offline_path();
+	test_deep_anchor();
 	test_cache();
 	test_coalesce();
 	test_cancel();
