@@ -10,6 +10,8 @@
 # The lab resolver is warmed once first (an unmeasured lua-unbound pass), so
 # both sides meet the same warm upstream; rounds alternate the order.
 # XDANE_BENCH_ROUNDS (default 2) rounds; medians of the rounds are reported.
+# XDANE_BENCH_KEY_CACHE=0 turns the resolver's key cache off: getdns' own chain
+# fetch for every name, to see what the offline path (resolver_offline.h) saves.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 B=${XDANE_BUILD:-build}
