@@ -232,6 +232,88 @@ static int store_owner_keys(xdane_keycache *kc, const getdns_list *rrs, const ch
 	return store(kc, owner, keys, ttl, now_ms);
 }
 
+/* append_dict - d at the end of list; 1 ok. */
+static int append_dict(getdns_list *list, const getdns_dict *d)
+{
+	size_t n = 0;
+	getdns_list_get_length(list, &n);
+	return !getdns_list_set_dict(list, n, d);
+}
+
+/* owner_keyset - owner's DNSKEY RRs and the RRSIGs over them in rrs; NULL on OOM. */
+static getdns_list *owner_keyset(const getdns_list *rrs, const char *owner)
+{
+	getdns_list *set = getdns_list_create();
+	size_t i, n = 0;
+
+	getdns_list_get_length(rrs, &n);
+	for (i = 0; set && i < n; i++) {
+		getdns_dict *rr;
+		getdns_bindata *nm;
+		uint32_t type, covered = 0;
+		char o[256];
+		if (getdns_list_get_dict(rrs, i, &rr) || getdns_dict_get_int(rr, "type", &type) ||
+		    getdns_dict_get_bindata(rr, "name", &nm) || !xdane_wire_name(nm, o, sizeof o) || strcmp(o, owner))
+			continue;
+		if (type == GETDNS_RRTYPE_RRSIG)
+			getdns_dict_get_int(rr, "/rdata/type_covered", &covered);
+		if ((type == GETDNS_RRTYPE_DNSKEY || covered == GETDNS_RRTYPE_DNSKEY) && !append_dict(set, rr)) {
+			getdns_list_destroy(set);
+			set = NULL;
+		}
+	}
+	return set;
+}
+
+/* held_anchors - the configured anchors and the live cached keys of every zone covering signer; NULL on OOM. */
+static getdns_list *held_anchors(const xdane_keycache *kc, const char *signer, uint64_t now_ms)
+{
+	getdns_list *all = getdns_list_create();
+	size_t i, j, n = 0;
+	int ok = all != NULL;
+
+	getdns_list_get_length(kc->configured, &n);
+	for (j = 0; ok && j < n; j++) {
+		getdns_dict *d;
+		ok = !getdns_list_get_dict(kc->configured, j, &d) && append_dict(all, d);
+	}
+	for (i = 0; ok && i < kc->n; i++) {
+		if (kc->z[i].expires_ms <= now_ms || !xdane_zone_covers(kc->z[i].zone, signer))
+			continue;
+		n = 0;
+		getdns_list_get_length(kc->z[i].keys, &n);
+		for (j = 0; ok && j < n; j++) {
+			getdns_dict *d;
+			ok = !getdns_list_get_dict(kc->z[i].keys, j, &d) && append_dict(all, d);
+		}
+	}
+	if (!ok) {
+		getdns_list_destroy(all);
+		return NULL;
+	}
+	return all;
+}
+
+/*
+ * keyset_validates - owner's whole DNSKEY set as found in chain is SECURE
+ * from anchors, with chain as support. getdns' validation chain is not the
+ * set of validated records: it also carries any DNSKEY, DS, NSEC or NSEC3
+ * RRset of the DS and DNSKEY responses it fetched that has an RRSIG with the
+ * right keytag (dnssec.c, append_rrs2val_chain_list), never validated; an
+ * on-path attacker adds a DNSKEY of his own for a zone on the path that way.
+ * Mixed into the real set it breaks the set's signatures, so the set is
+ * taken only if it validates whole.
+ */
+static int keyset_validates(const getdns_list *chain, const char *owner, const getdns_list *anchors)
+{
+	getdns_list *set = owner_keyset(chain, owner);
+	size_t n = 0;
+	int ok = set && !getdns_list_get_length(set, &n) && n &&
+	         getdns_validate_dnssec2(set, chain, anchors, time(NULL), 0) == GETDNS_DNSSEC_SECURE;
+	getdns_list_destroy(set);
+	return ok;
+}
+
 /* mark_roles - signer signed a secure answer; every cached zone above it is a path zone. */
 static void mark_roles(xdane_keycache *kc, const char *signer)
 {
@@ -279,7 +361,7 @@ int xdane_keycache_learn(xdane_keycache *kc, const getdns_dict *resp, int qtype,
 {
 	char signer[256], done[8][256], cfg[256];
 	const char *base = NULL, *cbase;
-	getdns_list *chain;
+	getdns_list *chain, *anchors;
 	size_t i, n = 0, ndone = 0;
 	int learned = 0;
 
@@ -306,8 +388,11 @@ int xdane_keycache_learn(xdane_keycache *kc, const getdns_dict *resp, int qtype,
 		return 0; /* no anchor over the signer: nothing here was validated */
 	if (cbase && (!base || strlen(cbase) > strlen(base)))
 		base = NULL; /* from a configured anchor: its owner and below */
+	anchors = held_anchors(kc, signer, now_ms); /* before storing: only what getdns held */
+	if (!anchors)
+		return 0;
 	getdns_list_get_length(chain, &n);
-	/* each DNSKEY owner on the path (base..signer], once */
+	/* each DNSKEY owner on the path (base..signer], once, if its whole set validates */
 	for (i = 0; i < n && ndone < 8; i++) {
 		getdns_dict *rr;
 		getdns_bindata *nm;
@@ -324,8 +409,10 @@ int xdane_keycache_learn(xdane_keycache *kc, const getdns_dict *resp, int qtype,
 		if (k < ndone)
 			continue;
 		strcpy(done[ndone++], owner);
-		learned += store_owner_keys(kc, chain, owner, now_ms);
+		if (keyset_validates(chain, owner, anchors))
+			learned += store_owner_keys(kc, chain, owner, now_ms);
 	}
+	getdns_list_destroy(anchors);
 	mark_roles(kc, signer);
 	return learned;
 }

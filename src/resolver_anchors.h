@@ -16,7 +16,9 @@
  *
  * Safety: keys only enter from a SECURE positive answer without CNAME/DNAME
  * whose RRSIG signer is an ancestor-or-self of the query name, and only keys
- * whose owner is an ancestor-or-self of that signer. They expire with their
+ * whose owner is an ancestor-or-self of that signer, below the anchor getdns
+ * used, and only a set that validates whole from the anchors getdns held
+ * (the validation chain also carries unvalidated RRsets). They expire with their
  * TTL (at most XDANE_KEY_TTL_MAX). A bogus or validation-indeterminate answer
  * under a cached key drops the covering keys and is retried once from the
  * configured anchors alone (a key rollover must never turn into bogus).

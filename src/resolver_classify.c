@@ -5,7 +5,8 @@
  * The two downgrade traps of getdns 1.6 are handled here: a hidden bogus
  * answer (we always request dnssec_return_all_statuses, so replies are
  * present) and SERVFAIL/REFUSED labelled INSECURE (the rcode is checked
- * before any dnssec_status).
+ * before any dnssec_status). A third one, NSEC3 denials that getdns accepts
+ * across a zone cut, is caught for secure absences (resolver_denial.h).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include <getdns/getdns_extra.h>
 #include "resolver_classify.h"
 #include "resolver_name.h"
+#include "resolver_denial.h"
 
 /* rcode_why - static text for an rcode that makes a reply indeterminate. */
 static const char *rcode_why(uint32_t rcode)
@@ -276,6 +278,28 @@ malformed:
 	return 0;
 }
 
+/*
+ * denial_crosses_cut - a reply's denial of the question's name (after its
+ * CNAMEs) rests on an NSEC3 closest encloser at a delegation or DNAME,
+ * which getdns 1.6 takes as proof (resolver_denial.h).
+ */
+static int denial_crosses_cut(const getdns_list *replies, size_t n, const char *qname)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		getdns_dict *reply;
+		getdns_list *answer;
+		size_t m = 0;
+		char name[256];
+		if (getdns_list_get_dict(replies, i, &reply) || getdns_dict_get_list(reply, "answer", &answer) ||
+		    getdns_list_get_length(answer, &m) || !canonical_name(answer, m, qname, name) ||
+		    xdane_denial_crosses_cut(reply, name))
+			return 1;
+	}
+	return 0;
+}
+
 /* fail - answer with a status, why and rcode, no records. */
 static struct xdane_ans *fail(int status, int qtype, const char *qname, const char *why, int rcode)
 {
@@ -376,6 +400,10 @@ struct xdane_ans *xdane_classify(int cbtype, const getdns_dict *resp, int qtype,
 			getdns_dict *reply;
 			getdns_list_get_dict(replies, i, &reply);
 			min_ttl(&ttl, negative_ttl(reply));
+		}
+		if (a->pub.status == XDANE_DNS_SECURE && denial_crosses_cut(replies, n, qname)) {
+			xdane_answer_unref(&a->pub);
+			return fail(XDANE_DNS_BOGUS, qtype, qname, "validation failed", (int)last_rcode);
 		}
 		if (a->pub.status == XDANE_DNS_SECURE)
 			a->pub.why = a->pub.rcode == GETDNS_RCODE_NXDOMAIN ? "NXDOMAIN" : "NODATA";
