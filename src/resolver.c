@@ -17,7 +17,9 @@
  * (resolver_offline.h): if a zone below signed the answer, the query holds
  * it and asks that zone's DNSKEY and DS as two subrequests (started from
  * pump, outside getdns); whatever is not provably secure is requeued with
- * getdns' own validation.
+ * getdns' own validation. A secure answer that carries a validation chain is
+ * held until its key sets are learned (validated, hence not cheap), in a host
+ * callback of its own: one per turn keeps each turn of the loop short.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -58,7 +60,7 @@ struct lookup {
 	struct lookup *dnext;   /* done queue */
 };
 
-enum { Q_QUEUED = 1, Q_INFLIGHT = 2 };
+enum { Q_QUEUED = 1, Q_INFLIGHT = 2, Q_LEARNING = 3 }; /* Q_LEARNING: answered, its keys to learn first */
 enum { K_NONE, K_QUEUED, K_FETCHING };
 
 struct query {
@@ -84,6 +86,9 @@ struct query {
 	} sub[2];               /* K_FETCHING: DNSKEY and DS of signer */
 	int sub_starting;       /* inside the getdns_general calls of the subrequests */
 	struct query *knext;    /* r->keys_head list (K_QUEUED) */
+	getdns_dict *to_learn;  /* Q_LEARNING: the response whose validation chain is learned */
+	struct xdane_ans *learned_ans; /* Q_LEARNING: its answer, handed out once learned */
+	struct query *lnext;    /* r->learn_head FIFO (Q_LEARNING) */
 	struct lookup *waiters;
 	struct query *prev, *next; /* r->queries (queued and in flight) */
 	struct query *pnext;       /* pending FIFO */
@@ -101,6 +106,7 @@ struct xdane_resolver {
 	struct query *queries, *pend_head, *pend_tail;
 	struct query *pend_fast_tail; /* last offline-path query at the head of the FIFO, or NULL */
 	struct query *keys_head;      /* in flight, waiting to start their signer's DNSKEY/DS subrequests */
+	struct query *learn_head, *learn_tail; /* Q_LEARNING, one learned per host callback */
 	struct lookup *lookups, *done_head, *done_tail;
 	unsigned inflight, queued, max_inflight;
 	int64_t next_id;
@@ -121,7 +127,7 @@ static struct xdane_ans oom_answer = {
 	{ XDANE_DNS_INDETERMINATE, -1, 0, "", "out of memory", 0, 0, 0, NULL, NULL }, 1 << 30, NULL
 };
 
-static void after_work(struct xdane_resolver *r);
+static void after_work(struct xdane_resolver *r, int may_learn);
 static void wake_soon(struct xdane_resolver *r);
 static void really_free(struct xdane_resolver *r);
 
@@ -263,11 +269,47 @@ static void requeue_full(struct xdane_resolver *r, struct query *q)
 	requeue_front(r, q);
 }
 
-/* learn_from - keep the validated key sets of a secure answer that getdns validated itself. */
-static void learn_from(struct query *q, const struct xdane_ans *a, const getdns_dict *resp)
+/*
+ * hold_to_learn - a secure answer that getdns validated itself with its
+ * validation chain: its key sets go to the key cache before the answer is
+ * handed out (the TLSA lookup that follows then goes the offline way).
+ * Learning validates each key set (a few signature checks per zone), so it
+ * is not done inside this getdns callback but by learn_next, one answer per
+ * host callback, keeping each loop turn short. Returns 1 if q is held.
+ */
+static int hold_to_learn(struct query *q, struct xdane_ans *a, getdns_dict *resp)
 {
-	if (q->r->keys && !q->offline && a->pub.status == XDANE_DNS_SECURE && a->pub.count > 0)
-		xdane_keycache_learn(q->r->keys, resp, q->qtype, q->qname, now_ms());
+	struct xdane_resolver *r = q->r;
+	getdns_list *chain;
+
+	if (!r->keys || q->offline || q->starting || a->pub.status != XDANE_DNS_SECURE || a->pub.count == 0 ||
+	    getdns_dict_get_list(resp, "validation_chain", &chain))
+		return 0;
+	r->inflight--;
+	q->state = Q_LEARNING;
+	q->to_learn = resp;
+	q->learned_ans = a;
+	q->lnext = NULL;
+	if (r->learn_tail)
+		r->learn_tail->lnext = q;
+	else
+		r->learn_head = q;
+	r->learn_tail = q;
+	return 1;
+}
+
+/* learn_next - outside getdns, in a host callback of its own: learn the first held answer's keys, hand it out. */
+static void learn_next(struct xdane_resolver *r)
+{
+	struct query *q = r->learn_head;
+
+	r->learn_head = q->lnext;
+	if (!r->learn_head)
+		r->learn_tail = NULL;
+	xdane_keycache_learn(r->keys, q->to_learn, q->qtype, q->qname, now_ms());
+	getdns_dict_destroy(q->to_learn);
+	q->to_learn = NULL;
+	complete_query(r, q, q->learned_ans);
 }
 
 /* finish_keys - the signer's DNSKEY and DS are in: validate the held answer from the cached zone's keys. */
@@ -389,7 +431,8 @@ static void on_getdns(getdns_context *ctx, getdns_callback_type_t type, getdns_d
 	if (q->offline && !q->starting && !offline_answer(q, type, resp))
 		return;
 	a = ans_or_oom(xdane_classify((int)type, resp, q->qtype, q->qname));
-	learn_from(q, a, resp);
+	if (hold_to_learn(q, a, resp))
+		return;
 	getdns_dict_destroy(resp);
 	if (!q->starting && !q->retried && q->r->keys &&
 	    (a->pub.status == XDANE_DNS_BOGUS ||
@@ -520,12 +563,20 @@ static void deliver(struct xdane_resolver *r)
 	r->delivering--;
 }
 
-/* after_work - outside getdns, from a host callback: fail refused requests, start queued ones, deliver. */
-static void after_work(struct xdane_resolver *r)
+/*
+ * after_work - outside getdns, from a host callback: learn one held answer's
+ * keys (may_learn: not at the end of a dispatch, which has done its share),
+ * fail refused requests, start queued ones, deliver.
+ */
+static void after_work(struct xdane_resolver *r, int may_learn)
 {
 	if (r->closing)
 		return;
 	r->started = 0;
+	if (may_learn && r->learn_head)
+		learn_next(r);
+	if (r->learn_head)
+		wake_soon(r);
 	if (r->refused)
 		handle_refused(r);
 	pump(r);
@@ -550,7 +601,7 @@ static void hook_enter(void *arg)
 static void hook_leave(void *arg)
 {
 	struct xdane_resolver *r = arg;
-	after_work(r);
+	after_work(r, 0);
 	r->busy--;
 	maybe_free(r);
 }
@@ -567,7 +618,7 @@ static void kick_fire(void *arg)
 	struct xdane_resolver *r = arg;
 	r->kick = NULL;
 	r->busy++;
-	after_work(r);
+	after_work(r, 1);
 	r->busy--;
 	maybe_free(r);
 }
@@ -613,7 +664,7 @@ static void wake_ready(void *arg, int readable, int writable)
 		;
 	r->woken = 0;
 	r->busy++;
-	after_work(r);
+	after_work(r, 1);
 	r->busy--;
 	maybe_free(r);
 }
@@ -921,6 +972,9 @@ static void really_free(struct xdane_resolver *r)
 		release_keys(r, q);
 		if (q->early)
 			xdane_answer_unref(&q->early->pub);
+		getdns_dict_destroy(q->to_learn);
+		if (q->learned_ans)
+			xdane_answer_unref(&q->learned_ans->pub);
 		free(q);
 	}
 	while ((l = r->lookups) != NULL) {

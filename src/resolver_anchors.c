@@ -240,8 +240,8 @@ static int append_dict(getdns_list *list, const getdns_dict *d)
 	return !getdns_list_set_dict(list, n, d);
 }
 
-/* owner_keyset - owner's DNSKEY RRs and the RRSIGs over them in rrs; NULL on OOM. */
-static getdns_list *owner_keyset(const getdns_list *rrs, const char *owner)
+/* owner_rrset - owner's RRs of type and the RRSIGs over them in rrs; NULL on OOM. */
+static getdns_list *owner_rrset(const getdns_list *rrs, const char *owner, uint32_t rrtype)
 {
 	getdns_list *set = getdns_list_create();
 	size_t i, n = 0;
@@ -257,7 +257,7 @@ static getdns_list *owner_keyset(const getdns_list *rrs, const char *owner)
 			continue;
 		if (type == GETDNS_RRTYPE_RRSIG)
 			getdns_dict_get_int(rr, "/rdata/type_covered", &covered);
-		if ((type == GETDNS_RRTYPE_DNSKEY || covered == GETDNS_RRTYPE_DNSKEY) && !append_dict(set, rr)) {
+		if ((type == rrtype || covered == rrtype) && !append_dict(set, rr)) {
 			getdns_list_destroy(set);
 			set = NULL;
 		}
@@ -265,28 +265,30 @@ static getdns_list *owner_keyset(const getdns_list *rrs, const char *owner)
 	return set;
 }
 
+/* append_all - every dict of src at the end of list; 1 ok. */
+static int append_all(getdns_list *list, const getdns_list *src)
+{
+	size_t j, n = 0;
+
+	getdns_list_get_length(src, &n);
+	for (j = 0; j < n; j++) {
+		getdns_dict *d;
+		if (getdns_list_get_dict(src, j, &d) || !append_dict(list, d))
+			return 0;
+	}
+	return 1;
+}
+
 /* held_anchors - the configured anchors and the live cached keys of every zone covering signer; NULL on OOM. */
 static getdns_list *held_anchors(const xdane_keycache *kc, const char *signer, uint64_t now_ms)
 {
 	getdns_list *all = getdns_list_create();
-	size_t i, j, n = 0;
-	int ok = all != NULL;
+	size_t i;
+	int ok = all && append_all(all, kc->configured);
 
-	getdns_list_get_length(kc->configured, &n);
-	for (j = 0; ok && j < n; j++) {
-		getdns_dict *d;
-		ok = !getdns_list_get_dict(kc->configured, j, &d) && append_dict(all, d);
-	}
-	for (i = 0; ok && i < kc->n; i++) {
-		if (kc->z[i].expires_ms <= now_ms || !xdane_zone_covers(kc->z[i].zone, signer))
-			continue;
-		n = 0;
-		getdns_list_get_length(kc->z[i].keys, &n);
-		for (j = 0; ok && j < n; j++) {
-			getdns_dict *d;
-			ok = !getdns_list_get_dict(kc->z[i].keys, j, &d) && append_dict(all, d);
-		}
-	}
+	for (i = 0; ok && i < kc->n; i++)
+		if (kc->z[i].expires_ms > now_ms && xdane_zone_covers(kc->z[i].zone, signer))
+			ok = append_all(all, kc->z[i].keys);
 	if (!ok) {
 		getdns_list_destroy(all);
 		return NULL;
@@ -294,23 +296,58 @@ static getdns_list *held_anchors(const xdane_keycache *kc, const char *signer, u
 	return all;
 }
 
+/* by_depth - qsort order of zone names (char[256]): fewer labels first. */
+static int by_depth(const void *a, const void *b)
+{
+	return labels(a) - labels(b);
+}
+
+/* rrsig_signer - the signer of the first RRSIG in rrs into out (256 bytes); 0 if none. */
+static int rrsig_signer(const getdns_list *rrs, char *out)
+{
+	size_t i, n = 0;
+
+	getdns_list_get_length(rrs, &n);
+	for (i = 0; i < n; i++) {
+		getdns_dict *rr;
+		getdns_bindata *sn;
+		uint32_t type;
+		if (!getdns_list_get_dict(rrs, i, &rr) && !getdns_dict_get_int(rr, "type", &type) &&
+		    type == GETDNS_RRTYPE_RRSIG && !getdns_dict_get_bindata(rr, "/rdata/signers_name", &sn))
+			return xdane_wire_name(sn, out, 256);
+	}
+	return 0;
+}
+
 /*
  * keyset_validates - owner's whole DNSKEY set as found in chain is SECURE
- * from anchors, with chain as support. getdns' validation chain is not the
- * set of validated records: it also carries any DNSKEY, DS, NSEC or NSEC3
- * RRset of the DS and DNSKEY responses it fetched that has an RRSIG with the
+ * from anchors. Support: owner's DS set and the DNSKEY set of the zone that
+ * signed it (getdns needs that node; its keys come from anchors, as
+ * xdane_keycache_learn goes shallowest first), so one DS and one DNSKEY
+ * check, not the whole path. getdns' validation chain is not the set of
+ * validated records: it also carries any DNSKEY, DS, NSEC or NSEC3 RRset
+ * of the DS and DNSKEY responses it fetched that has an RRSIG with the
  * right keytag (dnssec.c, append_rrs2val_chain_list), never validated; an
- * on-path attacker adds a DNSKEY of his own for a zone on the path that way.
- * Mixed into the real set it breaks the set's signatures, so the set is
- * taken only if it validates whole.
+ * on-path attacker adds a DNSKEY of his own for a zone on the path that
+ * way. Mixed into the real set it breaks the set's signatures, so the set
+ * is taken only if it validates whole.
  */
 static int keyset_validates(const getdns_list *chain, const char *owner, const getdns_list *anchors)
 {
-	getdns_list *set = owner_keyset(chain, owner);
+	getdns_list *set = owner_rrset(chain, owner, GETDNS_RRTYPE_DNSKEY);
+	getdns_list *support = owner_rrset(chain, owner, GETDNS_RRTYPE_DS), *above = NULL;
+	char parent[256];
 	size_t n = 0;
-	int ok = set && !getdns_list_get_length(set, &n) && n &&
-	         getdns_validate_dnssec2(set, chain, anchors, time(NULL), 0) == GETDNS_DNSSEC_SECURE;
+	int ok;
+
+	if (support && rrsig_signer(support, parent))
+		above = owner_rrset(chain, parent, GETDNS_RRTYPE_DNSKEY);
+	ok = set && support && !getdns_list_get_length(set, &n) && n && append_all(support, set) &&
+	     (!above || append_all(support, above)) &&
+	     getdns_validate_dnssec2(set, support, anchors, time(NULL), 0) == GETDNS_DNSSEC_SECURE;
 	getdns_list_destroy(set);
+	getdns_list_destroy(support);
+	getdns_list_destroy(above);
 	return ok;
 }
 
@@ -388,11 +425,8 @@ int xdane_keycache_learn(xdane_keycache *kc, const getdns_dict *resp, int qtype,
 		return 0; /* no anchor over the signer: nothing here was validated */
 	if (cbase && (!base || strlen(cbase) > strlen(base)))
 		base = NULL; /* from a configured anchor: its owner and below */
-	anchors = held_anchors(kc, signer, now_ms); /* before storing: only what getdns held */
-	if (!anchors)
-		return 0;
 	getdns_list_get_length(chain, &n);
-	/* each DNSKEY owner on the path (base..signer], once, if its whole set validates */
+	/* each DNSKEY owner on the path (base..signer], once */
 	for (i = 0; i < n && ndone < 8; i++) {
 		getdns_dict *rr;
 		getdns_bindata *nm;
@@ -406,11 +440,24 @@ int xdane_keycache_learn(xdane_keycache *kc, const getdns_dict *resp, int qtype,
 			continue;
 		for (k = 0; k < ndone && strcmp(done[k], owner); k++)
 			;
-		if (k < ndone)
+		if (k == ndone)
+			strcpy(done[ndone++], owner);
+	}
+	/* shallowest first, each set that validates whole becoming an anchor
+	 * for the next: one DS and one DNSKEY check per zone, not the whole
+	 * path again for every zone */
+	qsort(done, ndone, sizeof done[0], by_depth);
+	anchors = held_anchors(kc, signer, now_ms); /* before storing: only what getdns held */
+	for (i = 0; anchors && i < ndone; i++) {
+		const getdns_list *keys;
+		if (!keyset_validates(chain, done[i], anchors) || !store_owner_keys(kc, chain, done[i], now_ms))
 			continue;
-		strcpy(done[ndone++], owner);
-		if (keyset_validates(chain, owner, anchors))
-			learned += store_owner_keys(kc, chain, owner, now_ms);
+		learned++;
+		keys = xdane_keycache_zone_keys(kc, done[i], now_ms);
+		if (keys && !append_all(anchors, keys)) {
+			getdns_list_destroy(anchors);
+			anchors = NULL;
+		}
 	}
 	getdns_list_destroy(anchors);
 	mark_roles(kc, signer);

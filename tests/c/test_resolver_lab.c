@@ -621,6 +621,73 @@ static void test_keys_in_flight(void)
 	tap_ok(c1.calls == 0, "keys in flight: no callback after free (%d)", c1.calls);
 }
 
+/* answered_unlearned - run the loop until a's SRV answer is in but not handed out (its keys wait to be learned). */
+static int answered_unlearned(xdane_resolver *r, const struct counter *c)
+{
+	xdane_resolver_stats st;
+	uint64_t end = now_ms() + 10000u * scale;
+	do {
+		xdane_miniloop_run_once(loop, 20);
+		xdane_resolver_get_stats(r, &st);
+	} while ((st.in_flight || st.queued) && c->calls == 0 && now_ms() < end);
+	return c->calls == 0 && st.in_flight == 0 && st.queued == 0 && st.keys_cached == 0;
+}
+
+/*
+ * test_learning_held - learning keys validates them (signature checks), so
+ * it runs in a host callback of its own after the answer's dispatch, and the
+ * answer is handed out only then: the TLSA lookup that follows goes the
+ * offline way. A lookup cancelled, or the resolver freed, in between.
+ */
+static void test_learning_held(void)
+{
+	xdane_resolver *r = new_resolver(4500, NULL);
+	struct counter c = { 0, NULL }, c2 = { 0, NULL };
+	xdane_resolver_stats st;
+	const xdane_answer *a;
+	int64_t id;
+	int left;
+
+	if (!tap_ok(r != NULL, "learning held: resolver"))
+		return;
+	xdane_lookup_srv(r, "a.example", 0, on_count, &c, NULL, 0);
+	tap_ok(answered_unlearned(r, &c), "learning held: SRV answered, neither learned nor handed out in that dispatch");
+	xdane_miniloop_run_once(loop, 20);
+	xdane_resolver_get_stats(r, &st);
+	tap_ok(c.calls == 1 && c.last->status == XDANE_DNS_SECURE && st.keys_cached > 0,
+	       "learning held: the next host callback learns the keys, then hands out the answer (%u keys)", st.keys_cached);
+	a = lookup_one(r, 5269, "xmpp.a.example");
+	xdane_resolver_get_stats(r, &st);
+	tap_ok(a && a->status == XDANE_DNS_SECURE && st.offline_secure == 1, "learning held: the TLSA that follows goes offline");
+	if (a)
+		xdane_answer_unref(a);
+	counter_clear(&c);
+	xdane_resolver_free(r);
+
+	r = new_resolver(4500, NULL);
+	if (!r)
+		return;
+	id = xdane_lookup_srv(r, "a.example", 0, on_count, &c, NULL, 0);
+	xdane_lookup_srv(r, "a.example", 0, on_count, &c2, NULL, 0);
+	answered_unlearned(r, &c);
+	tap_ok(xdane_lookup_cancel(r, id) == 1, "learning held: one lookup cancelled while its keys wait");
+	idle(100);
+	tap_ok(c.calls == 0 && c2.calls == 1 && c2.last->status == XDANE_DNS_SECURE, "learning held: only the other lookup answered");
+	counter_clear(&c2);
+	xdane_resolver_free(r);
+
+	r = new_resolver(4500, NULL);
+	if (!r)
+		return;
+	xdane_lookup_srv(r, "a.example", 0, on_count, &c, NULL, 0);
+	tap_ok(answered_unlearned(r, &c), "learning held: answered again, keys waiting");
+	xdane_resolver_free(r);
+	left = xdane_miniloop_run_once(loop, 0);
+	tap_ok(left == 0, "learning held: freed, no host registration left (%d)", left);
+	idle(100);
+	tap_ok(c.calls == 0, "learning held: no callback after free (%d)", c.calls);
+}
+
 /* Closing from inside a callback. */
 struct closer {
 	xdane_resolver *r;
@@ -854,6 +921,7 @@ int main(void)
 	test_cancel();
 	test_destroy_in_flight();
 	test_keys_in_flight();
+	test_learning_held();
 	test_free_in_callback();
 	test_refusing_host();
 	test_burst();
