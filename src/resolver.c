@@ -19,7 +19,7 @@
  * pump, outside getdns); whatever is not provably secure is requeued with
  * getdns' own validation. A secure answer that carries a validation chain is
  * held until its key sets are learned (validated, hence not cheap), in a host
- * callback of its own: one per turn keeps each turn of the loop short.
+ * callback of its own, for about a millisecond per turn of the loop.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +45,7 @@
 /* getdns requests started per host callback: each costs socket setup and
  * host registrations; more would block the host loop for milliseconds */
 #define PUMP_BUDGET 8
+#define LEARN_BUDGET_US 1000u /* key learning per host callback (one answer at least) */
 
 struct query;
 
@@ -128,8 +129,16 @@ static struct xdane_ans oom_answer = {
 };
 
 static void after_work(struct xdane_resolver *r, int may_learn);
-static void wake_soon(struct xdane_resolver *r);
+static int wake_soon(struct xdane_resolver *r);
 static void really_free(struct xdane_resolver *r);
+
+/* now_us - monotonic microseconds. */
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
 
 /* now_ms - monotonic milliseconds. */
 static uint64_t now_ms(void)
@@ -274,8 +283,8 @@ static void requeue_full(struct xdane_resolver *r, struct query *q)
  * validation chain: its key sets go to the key cache before the answer is
  * handed out (the TLSA lookup that follows then goes the offline way).
  * Learning validates each key set (a few signature checks per zone), so it
- * is not done inside this getdns callback but by learn_next, one answer per
- * host callback, keeping each loop turn short. Returns 1 if q is held.
+ * is not done inside this getdns callback but by learn_some, from a host
+ * callback of its own, keeping each loop turn short. Returns 1 if q is held.
  */
 static int hold_to_learn(struct query *q, struct xdane_ans *a, getdns_dict *resp)
 {
@@ -298,7 +307,7 @@ static int hold_to_learn(struct query *q, struct xdane_ans *a, getdns_dict *resp
 	return 1;
 }
 
-/* learn_next - outside getdns, in a host callback of its own: learn the first held answer's keys, hand it out. */
+/* learn_next - outside getdns, in a host callback: learn the first held answer's keys, hand it out. */
 static void learn_next(struct xdane_resolver *r)
 {
 	struct query *q = r->learn_head;
@@ -310,6 +319,21 @@ static void learn_next(struct xdane_resolver *r)
 	getdns_dict_destroy(q->to_learn);
 	q->to_learn = NULL;
 	complete_query(r, q, q->learned_ans);
+}
+
+/*
+ * learn_some - held answers, at least one, for up to LEARN_BUDGET_US: a
+ * turn of the loop stays short, and a burst of them still drains.
+ */
+static void learn_some(struct xdane_resolver *r)
+{
+	uint64_t start = now_us();
+
+	while (r->learn_head) {
+		learn_next(r);
+		if (now_us() - start >= LEARN_BUDGET_US)
+			break;
+	}
 }
 
 /* finish_keys - the signer's DNSKEY and DS are in: validate the held answer from the cached zone's keys. */
@@ -517,10 +541,9 @@ static void pump(struct xdane_resolver *r)
 	if (r->keys && r->pend_head)
 		xdane_keycache_apply(r->keys, r->ctx, now_ms()); /* outside getdns: safe to change anchors */
 	while (!r->closing && r->inflight < r->max_inflight && r->pend_head) {
-		if (r->started >= PUMP_BUDGET) {
-			wake_soon(r); /* the rest after the host has had its turn */
+		/* the rest after the host has had its turn, unless it refuses that turn */
+		if (r->started >= PUMP_BUDGET && wake_soon(r))
 			break;
-		}
 		struct query *q = r->pend_head;
 		r->pend_head = q->pnext;
 		if (!r->pend_head)
@@ -573,10 +596,12 @@ static void after_work(struct xdane_resolver *r, int may_learn)
 	if (r->closing)
 		return;
 	r->started = 0;
-	if (may_learn && r->learn_head)
+	if (may_learn)
+		learn_some(r);
+	/* the rest one per later host callback; if the host refuses one, here and
+	 * now: nothing else would ever hand those answers out */
+	while (r->learn_head && !wake_soon(r))
 		learn_next(r);
-	if (r->learn_head)
-		wake_soon(r);
 	if (r->refused)
 		handle_refused(r);
 	pump(r);
@@ -633,11 +658,12 @@ static int ensure_kick(struct xdane_resolver *r)
 	return kick_now(r);
 }
 
-/* wake_soon - have after_work run again from a later host callback (more to start). */
-static void wake_soon(struct xdane_resolver *r)
+/* wake_soon - have after_work run again from a later host callback (more to do). 1 ok, 0 refused. */
+static int wake_soon(struct xdane_resolver *r)
 {
-	if (!r->kick && !r->woken)
-		kick_now(r);
+	if (r->kick || r->woken)
+		return 1;
+	return kick_now(r);
 }
 
 /* kick_now - wake the host through the self-pipe, else a 0 ms timer. 1 ok, 0 refused. */

@@ -19,11 +19,12 @@
 
 /*
  * xdane_denial_crosses_cut - 1 if reply carries an NSEC3 that matches a
- * proper ancestor of name (lowercase, no trailing dot) below the NSEC3's
- * zone and marks a delegation or a DNAME there; a denial of name in that
- * reply is then not proven. Also 1 (unproven, not hashed) if such an NSEC3
- * has more than 2500 iterations (getdns' limit) or other parameters than the
- * reply's first one. 0 otherwise.
+ * proper ancestor of name (no trailing dot, escapes as getdns writes them,
+ * any case) below the NSEC3's zone and marks a delegation or a DNAME there;
+ * a denial of name in that reply is then not proven. Also 1 (unproven, not
+ * hashed) if such an NSEC3 has more than 2500 iterations (getdns' limit),
+ * other parameters than the reply's first one or an unreadable owner, or if
+ * name is unreadable. 0 otherwise.
  */
 int xdane_denial_crosses_cut(const getdns_dict *reply, const char *name);
 

@@ -6,10 +6,13 @@
  *
  *   test_nsec3_denial SIGNED_ZONE
  *   test_nsec3_denial SIGNED_ZONE proven|unproven
+ *   test_nsec3_denial SIGNED_ROOT_ZONE root
  *
  * The second form checks only xdane_denial_crosses_cut on a real absence
  * in z.test: "unproven" for a zone signed with more NSEC3 iterations than
- * are hashed (getdns itself already says insecure there).
+ * are hashed (getdns itself already says insecure there). The third: the
+ * same attack with the root zone's NSEC3 records (owners of one label),
+ * delegating child and plain.
  *
  * SIGNED_ZONE: z.test signed with NSEC3 without opt-out (the suite makes it
  * with ldns-signzone), delegating child.z.test (with a DS) and
@@ -140,18 +143,37 @@ static void check_iterations(int unproven)
 
 int main(int argc, char **argv)
 {
+	/* the last two: delegations whose labels are written with escapes (as a CNAME target reads) */
 	static const char *const below_cut[] = { "_5269._tcp.xmpp.child.z.test", "_5269._tcp.xmpp.plain.z.test",
-	                                         "_5269._tcp.child.z.test" };
+	                                         "_5269._tcp.child.z.test", "_5269._tcp.xmpp.c\\.d.z.test",
+	                                         "_5269._tcp.xmpp.\\001\\001\\001\\001\\001\\001\\001\\001"
+	                                         "\\001\\001\\001\\001\\001\\001\\001\\001\\001.z.test" };
+	/* the root zone signed with NSEC3: its NSEC3 owners are single labels */
+	static const char *const below_root_cut[] = { "_5269._tcp.xmpp.child", "_5269._tcp.xmpp.plain" };
+	getdns_dict *resp, *reply = NULL;
 	size_t i;
 	int st, g, v;
 
 	if (argc < 2 || argc > 3 || !(zone_rrs = read_rrs(argv[1]))) {
-		printf("not ok 1 - usage: test_nsec3_denial SIGNED_ZONE [proven|unproven]\n");
+		printf("not ok 1 - usage: test_nsec3_denial SIGNED_ZONE [proven|unproven|root]\n");
 		return 1;
 	}
 	keys = pick(GETDNS_RRTYPE_DNSKEY, 0);
 	authority = pick(GETDNS_RRTYPE_SOA, GETDNS_RRTYPE_NSEC3);
 
+	if (argc == 3 && !strcmp(argv[2], "root")) {
+		/* the control (getdns 1.6 itself calls a root NXDOMAIN proof bogus): no delegation, no cut */
+		resp = nxdomain("_5269._tcp.nothere");
+		getdns_dict_get_dict(resp, "/replies_tree/0", &reply);
+		tap_ok(!xdane_denial_crosses_cut(reply, "_5269._tcp.nothere"), "root: nothere: no cut crossed");
+		getdns_dict_destroy(resp);
+		for (i = 0; i < sizeof below_root_cut / sizeof *below_root_cut; i++) {
+			st = classify_as_getdns(below_root_cut[i], &g);
+			tap_diag("%s: getdns' validator says %d", below_root_cut[i], g);
+			tap_ok(st != XDANE_DNS_SECURE, "root: %s, the root's NSEC3 denial: not secure (class %d)", below_root_cut[i], st);
+		}
+		goto out;
+	}
 	if (argc == 3) {
 		check_iterations(!strcmp(argv[2], "unproven"));
 		goto out;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include "xdane.h"
 #include "tap.h"
 
@@ -791,6 +792,56 @@ static void test_refusing_host(void)
 	refuse_watch = 0;
 }
 
+/* pipe_blind_watch - a host that cannot watch pipes (the resolver's wake pipe); other fds as usual. */
+static void *pipe_blind_watch(void *host, int fd, int r, int w, xdane_fd_ready_fn f, void *arg)
+{
+	struct stat sb;
+	if (fstat(fd, &sb) == 0 && S_ISFIFO(sb.st_mode))
+		return NULL;
+	return real_ops->watch_fd(host, fd, r, w, f, arg);
+}
+
+/* kick_refusing_timer - a host that refuses the resolver's own timers (arg: the resolver); getdns' as usual. */
+static void *kick_refused_for;
+static void *kick_refusing_timer(void *host, uint64_t ms, xdane_timer_fn f, void *arg)
+{
+	if (arg == kick_refused_for)
+		return NULL;
+	return real_ops->add_timer(host, ms, f, arg);
+}
+
+/*
+ * test_learning_unwoken - a held answer needs a later host callback; if the
+ * host refuses it (no wake pipe, the kick timer refused), the answer must
+ * still be handed out, not kept forever.
+ */
+static void test_learning_unwoken(void)
+{
+	xdane_host_ops ops;
+	xdane_resolver *r;
+	struct counter c = { 0, NULL };
+	uint64_t end;
+
+	real_ops = xdane_miniloop_ops(loop);
+	ops = *real_ops;
+	ops.watch_fd = pipe_blind_watch;
+	ops.add_timer = kick_refusing_timer;
+	r = new_resolver(4500, &ops);
+	if (!tap_ok(r != NULL, "learning unwoken: resolver without a wake pipe"))
+		return;
+	kick_refused_for = r;
+	xdane_lookup_srv(r, "a.example", 0, on_count, &c, NULL, 0);
+	end = now_ms() + 4000u * scale;
+	while (c.calls == 0 && now_ms() < end)
+		xdane_miniloop_run_once(loop, 20);
+	tap_ok(c.calls == 1 && c.last->status == XDANE_DNS_SECURE,
+	       "learning unwoken: the held SRV answer is handed out (%d calls, %s)", c.calls,
+	       c.last && c.last->why ? c.last->why : "-");
+	kick_refused_for = NULL;
+	counter_clear(&c);
+	xdane_resolver_free(r);
+}
+
 /* test_burst - many concurrent distinct lookups all complete (bounded in-flight queue). */
 static void test_burst(void)
 {
@@ -924,6 +975,7 @@ int main(void)
 	test_learning_held();
 	test_free_in_callback();
 	test_refusing_host();
+	test_learning_unwoken();
 	test_burst();
 	tap_ok(xdane_miniloop_run_once(loop, 0) == 0, "loop empty at the end");
 	xdane_miniloop_free(loop);
