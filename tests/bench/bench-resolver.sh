@@ -9,13 +9,13 @@
 #
 # The lab resolver is warmed once first (an unmeasured lua-unbound pass), so
 # both sides meet the same warm upstream; rounds alternate the order.
-# XDANE_BENCH_ROUNDS (default 2) rounds; medians of the rounds are reported.
+# XDANE_BENCH_ROUNDS (default 3: a round can swing by 20%) rounds; medians are reported.
 # XDANE_BENCH_KEY_CACHE=0 turns the resolver's key cache off: getdns' own chain
 # fetch for every name, to see what the offline path (resolver_offline.h) saves.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 B=${XDANE_BUILD:-build}
-ROUNDS=${XDANE_BENCH_ROUNDS:-2}
+ROUNDS=${XDANE_BENCH_ROUNDS:-3}
 export XDANE_LAB_DIR="${XDANE_BENCH_LAB_DIR:-/tmp/xdane-bench-resolver-$(id -u)}"
 export XDANE_NSD_PORT=${XDANE_BENCH_PORT_BASE:-25300}
 export XDANE_DELAY_PORT=$((XDANE_NSD_PORT + 1)) XDANE_DEAD_PORT=$((XDANE_NSD_PORT + 2))
