@@ -12,6 +12,7 @@
 # XDANE_BENCH_ROUNDS (default 3: a round can swing by 20%) rounds; medians are reported.
 # XDANE_BENCH_KEY_CACHE=0 turns the resolver's key cache off: getdns' own chain
 # fetch for every name, to see what the offline path (resolver_offline.h) saves.
+# XDANE_BENCH_INFLIGHT=N sets the resolver's max_inflight (default 64).
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 B=${XDANE_BUILD:-build}

@@ -54,7 +54,7 @@ if side == "xdane" then
 	host.watch = function (fd, r, w, on_ready) return watch(fd, r, w, timed(on_ready, "fd" .. fd)); end;
 	host.timer = function (s, on_fire) return add_timer(s, timed(on_fire, "timer")); end;
 	local r = xdane.resolver{ upstreams = { upstream }, trust_anchor = anchor, timeout = 5, loop = host,
-		key_cache = os.getenv("XDANE_BENCH_KEY_CACHE") ~= "0",
+		key_cache = os.getenv("XDANE_BENCH_KEY_CACHE") ~= "0", max_inflight = tonumber(os.getenv("XDANE_BENCH_INFLIGHT") or "64"),
 		log = function (_, msg) io.stderr:write(msg, "\n"); end };
 	function srv(domain, cb)
 		r:srv(domain, false, function (a)
