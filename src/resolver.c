@@ -16,7 +16,8 @@
  * Under a zone whose keys are cached, a query is asked the offline way
  * (resolver_offline.h): if a zone below signed the answer, the query holds
  * it and asks that zone's DNSKEY and DS as two subrequests (started from
- * pump, outside getdns); whatever is not provably secure is requeued with
+ * pump, outside getdns; for an SRV question, the domain's own, with the
+ * question: prefetch_signer); whatever is not provably secure is requeued with
  * getdns' own validation. A secure answer that carries a validation chain is
  * held until its key sets are learned (validated, hence not cheap), in a host
  * callback of its own, for about a millisecond per turn of the loop.
@@ -373,7 +374,7 @@ static void on_sub(getdns_context *ctx, getdns_callback_type_t type, getdns_dict
 		s->resp = resp;
 	else
 		getdns_dict_destroy(resp);
-	if (!q->sub_starting && q->sub[0].done && q->sub[1].done)
+	if (!q->sub_starting && q->sub[0].done && q->sub[1].done && q->held)
 		finish_keys(q->r, q);
 }
 
@@ -399,8 +400,27 @@ static void start_keys(struct xdane_resolver *r, struct query *q)
 	}
 	r->busy--;
 	q->sub_starting = 0;
-	if (q->sub[0].done && q->sub[1].done)
+	if (q->sub[0].done && q->sub[1].done && q->held)
 		finish_keys(r, q);
+}
+
+/*
+ * prefetch_signer - an SRV question asked the offline way: its domain is
+ * most often a zone of its own below the cached one, so that zone's DNSKEY
+ * and DS are asked with the question instead of after its answer (one round
+ * trip less for a new peer). A wrong guess is dropped when the answer names
+ * its signer (offline_answer).
+ */
+static void prefetch_signer(struct xdane_resolver *r, struct query *q)
+{
+	const char *domain = strchr(q->qname, '.');
+
+	domain = domain ? strchr(domain + 1, '.') : NULL; /* past "_xmpp-server._tcp." */
+	if (q->qtype != GETDNS_RRTYPE_SRV || !domain || !strcmp(q->fast_zone, domain + 1) ||
+	    !xdane_zone_covers(q->fast_zone, domain + 1))
+		return;
+	strcpy(q->signer, domain + 1);
+	start_keys(r, q);
 }
 
 /*
@@ -413,8 +433,12 @@ static int offline_answer(struct query *q, getdns_callback_type_t type, getdns_d
 {
 	struct xdane_resolver *r = q->r;
 	const getdns_list *keys = xdane_keycache_zone_keys(r->keys, q->fast_zone, now_ms());
+	char signer[256];
+	int verdict = xdane_offline_check(type, resp, q->qtype, q->qname, q->fast_zone, keys, signer);
 
-	switch (xdane_offline_check(type, resp, q->qtype, q->qname, q->fast_zone, keys, q->signer)) {
+	if (q->keys != K_NONE && (verdict != XDANE_OFFLINE_KEYS || strcmp(signer, q->signer)))
+		release_keys(r, q); /* prefetched for nothing, or for another zone */
+	switch (verdict) {
 	case XDANE_OFFLINE_SECURE:
 		r->st.offline_secure++;
 		return 1;
@@ -422,6 +446,12 @@ static int offline_answer(struct query *q, getdns_callback_type_t type, getdns_d
 		return 1;
 	case XDANE_OFFLINE_KEYS:
 		q->held = resp;
+		if (q->keys == K_FETCHING) { /* prefetched: done once both are in */
+			if (q->sub[0].done && q->sub[1].done)
+				finish_keys(r, q);
+			return 0;
+		}
+		strcpy(q->signer, signer);
 		q->keys = K_QUEUED;
 		q->knext = r->keys_head;
 		r->keys_head = q;
@@ -503,6 +533,8 @@ static void start_query(struct xdane_resolver *r, struct query *q)
 		ext = r->ext_chain;
 	else
 		ext = r->ext;
+	if (q->offline)
+		prefetch_signer(r, q);
 	rc = getdns_general(r->ctx, fqdn, (uint16_t)q->qtype, ext, q, &q->tid, on_getdns);
 	r->busy--;
 	q->starting = 0;

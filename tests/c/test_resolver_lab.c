@@ -334,6 +334,7 @@ static void test_offline_path(void)
 {
 	xdane_resolver *r;
 	xdane_resolver_stats st;
+	uint64_t up;
 
 	cfg_cache_max = 1; /* every answer validated again, none served from the answer cache */
 	r = new_resolver(2500, NULL);
@@ -343,6 +344,13 @@ static void test_offline_path(void)
 	offline_case(r, 5269, "xmpp.a.example", XDANE_DNS_SECURE, 1, 1, 0, "TLSA in the learned zone validated offline");
 	offline_case(r, 5222, "xmpp.a.example", XDANE_DNS_SECURE, 0, 1, 0, "NXDOMAIN proof validated offline");
 	offline_case(r, 0, "a.example", XDANE_DNS_SECURE, 1, 1, 0, "the SRV again: offline");
+	xdane_resolver_get_stats(r, &st);
+	up = st.upstream_queries;
+	offline_case(r, 0, "wrong.a.example", XDANE_DNS_SECURE, 0, 1, 0,
+	             "SRV of a name that is no zone: a.example's denial offline, the keys prefetched for it dropped");
+	xdane_resolver_get_stats(r, &st);
+	tap_ok(st.upstream_queries - up == 3, "offline path: DNSKEY and DS of wrong.a.example asked with its SRV (%d queries)",
+	       (int)(st.upstream_queries - up));
 	offline_case(r, 0, "badsig.example", XDANE_DNS_SECURE, 1, 1, 0,
 	             "SRV of a new zone under example.: offline with its DNSKEY and DS fetched");
 	offline_case(r, 5269, "xmpp.badsig.example", XDANE_DNS_BOGUS, 0, 0, 1,
@@ -357,7 +365,7 @@ static void test_offline_path(void)
 	offline_case(r, 0, "ta.example", XDANE_DNS_SECURE, 1, 0, 0, "ta.example SRV learns the keys again");
 	offline_case(r, 0, "expired.example", XDANE_DNS_BOGUS, 0, 0, 1, "expired signatures: refused offline, bogus the full way");
 	xdane_resolver_get_stats(r, &st);
-	tap_ok(st.offline_secure == 4 && st.offline_retries == 6, "offline path: 4 answers validated offline, 6 asked again");
+	tap_ok(st.offline_secure == 5 && st.offline_retries == 6, "offline path: 5 answers validated offline, 6 asked again");
 	xdane_resolver_free(r);
 	cfg_cache_max = 0;
 }
@@ -564,8 +572,8 @@ static void wait_upstream(xdane_resolver *r, uint64_t n, const struct counter *c
 
 /*
  * test_keys_in_flight - slow.example (answers delayed) under a learned
- * example.: its offline SRV answer makes the query ask slow.example's
- * DNSKEY and DS. A lookup cancelled then never hears back while its twin
+ * example.: its offline SRV question goes out with slow.example's DNSKEY
+ * and DS (prefetched). A lookup cancelled then never hears back while its twin
  * gets the secure answer; a resolver freed then leaves nothing behind.
  */
 static void test_keys_in_flight(void)
@@ -590,7 +598,7 @@ static void test_keys_in_flight(void)
 	xdane_lookup_srv(r, "slow.example", 0, on_count, &c2, NULL, 0);
 	wait_upstream(r, up + 3, &c2);
 	xdane_resolver_get_stats(r, &st);
-	tap_ok(st.upstream_queries == up + 3 && c2.calls == 0, "keys in flight: DNSKEY and DS asked after the offline answer");
+	tap_ok(st.upstream_queries == up + 3 && c2.calls == 0, "keys in flight: DNSKEY and DS asked with the offline SRV");
 	tap_ok(xdane_lookup_cancel(r, id) == 1, "keys in flight: one lookup cancelled");
 	end = now_ms() + 10000u * scale;
 	while (c2.calls == 0 && now_ms() < end)
