@@ -108,7 +108,7 @@ struct xdane_resolver {
 	struct query *queries, *pend_head, *pend_tail;
 	struct query *pend_fast_tail; /* last offline-path query at the head of the FIFO, or NULL */
 	struct query *keys_head;      /* in flight, waiting to start their signer's DNSKEY/DS subrequests */
-	struct query *learn_head, *learn_tail; /* Q_LEARNING, one learned per host callback */
+	struct query *learn_head, *learn_tail; /* Q_LEARNING, learned by learn_some */
 	struct lookup *lookups, *done_head, *done_tail;
 	unsigned inflight, queued, max_inflight;
 	int64_t next_id;
@@ -619,7 +619,7 @@ static void deliver(struct xdane_resolver *r)
 }
 
 /*
- * after_work - outside getdns, from a host callback: learn one held answer's
+ * after_work - outside getdns, from a host callback: learn held answers'
  * keys (may_learn: not at the end of a dispatch, which has done its share),
  * fail refused requests, start queued ones, deliver.
  */
@@ -630,7 +630,7 @@ static void after_work(struct xdane_resolver *r, int may_learn)
 	r->started = 0;
 	if (may_learn)
 		learn_some(r);
-	/* the rest one per later host callback; if the host refuses one, here and
+	/* the rest in a later host callback; if the host refuses one, here and
 	 * now: nothing else would ever hand those answers out */
 	while (r->learn_head && !wake_soon(r))
 		learn_next(r);
